@@ -1,0 +1,122 @@
+"""Bytes in, text out: gzip, size limits, binary detection and charset decoding shared by every reader.
+
+Real corpora contain files with a wrong declared charset, stray Latin-1 bytes in UTF-8 text, fake .gz
+files and binary junk; everything here either returns usable text or raises ReadError with a reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import re
+import zlib
+from pathlib import Path
+
+from search.errors import ReadError
+
+MAX_BYTES = 64 * 1024 * 1024  # decompressed size limit per file; larger files are reported, not read
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def load_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read a file, transparently gunzipping it (by magic bytes, whatever its name), within max_bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+            f.seek(0)
+            if head == GZIP_MAGIC:
+                return _gunzip(f, max_bytes)
+            if path.suffix.lower() == ".gz":
+                raise ReadError("not a gzip file (the name ends in .gz but the content is not gzip)")
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise ReadError(f"cannot read file: {e.strerror or e}") from None
+    if len(data) > max_bytes:
+        raise ReadError(f"file is larger than the {max_bytes // (1024 * 1024)} MB limit")
+    return data
+
+
+def _gunzip(f: io.BufferedReader, max_bytes: int) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=f) as gz:
+            data = gz.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as e:
+        raise ReadError(f"broken gzip data: {e}") from None
+    if len(data) > max_bytes:
+        raise ReadError(f"decompressed file is larger than the {max_bytes // (1024 * 1024)} MB limit")
+    return data
+
+
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for content that is not text: NUL bytes, or many control characters, in the first 8 KB."""
+    sample = data[:8192]
+    if not sample:
+        return False
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in sample:
+        return True
+    return len(_CONTROL.findall(sample)) / len(sample) > 0.05
+
+
+def decode(data: bytes, declared: str | None = None) -> str:
+    """Decode bytes to text: BOM, then UTF-8, then the declared charset, then detection.
+
+    UTF-8 with a few bad bytes (a stray Latin-1 pound sign) keeps UTF-8 and loses only those bytes;
+    a declared charset that cannot decode the bytes is ignored rather than trusted.
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace").lstrip("\ufeff")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        enc = _codec(declared)
+        if enc and enc not in ("utf-8", "utf-16", "utf-32"):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError:
+                pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= max(3, len(text) // 1000):
+        return _recover_latin1(data)
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:MAX_BYTES]).best()
+    if best is not None:
+        return str(best)
+    return data.decode("cp1252", errors="replace")
+
+
+def _recover_latin1(data: bytes) -> str:
+    """UTF-8 with isolated invalid bytes: decode those bytes as cp1252 instead of dropping them."""
+    return data.decode("utf-8", errors="cp1252_fallback")
+
+
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    chunk = err.object[err.start : err.end]
+    return chunk.decode("cp1252", errors="replace"), err.end
+
+
+codecs.register_error("cp1252_fallback", _cp1252_fallback)
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name.strip().strip("'\"")).name
+    except (LookupError, ValueError):
+        return None
+
+
+def clean_text(text: str) -> str:
+    """Normalise line endings and drop control characters that no reader wants (keeps \\n and \\t)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)

@@ -1,0 +1,1 @@
+"""The Flask front end (search page, JSON API, feeds); it arrives with the web issue."""
