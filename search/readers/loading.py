@@ -66,8 +66,8 @@ def looks_binary(data: bytes) -> bool:
 def decode(data: bytes, declared: str | None = None) -> str:
     """Decode bytes to text: BOM, then UTF-8, then the declared charset, then detection.
 
-    UTF-8 with a few bad bytes (a stray Latin-1 pound sign) keeps UTF-8 and loses only those bytes;
-    a declared charset that cannot decode the bytes is ignored rather than trusted.
+    UTF-8 with a few bad bytes (a stray Latin-1 pound sign) stays UTF-8, those bytes read as cp1252, even
+    when the page declares a legacy charset; a declared charset that cannot decode the bytes is ignored.
     """
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -76,6 +76,10 @@ def decode(data: bytes, declared: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # UTF-8 but for a few stray bytes: keep UTF-8, even under a (stale) legacy declaration.
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    if bad <= max(3, len(data) // 1000):
+        return _recover_latin1(data)
     if declared:
         enc = _codec(declared)
         if enc and enc not in ("utf-8", "utf-16", "utf-32"):
@@ -83,10 +87,6 @@ def decode(data: bytes, declared: str | None = None) -> str:
                 return data.decode(enc)
             except UnicodeDecodeError:
                 pass
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    if bad <= max(3, len(text) // 1000):
-        return _recover_latin1(data)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:MAX_BYTES]).best()

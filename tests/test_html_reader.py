@@ -1,0 +1,197 @@
+"""The HTML reader on small pages written for these tests, plus a smoke run over real pages when present."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from search.errors import ReadError
+from search.readers import html, read
+
+PARAGRAPHS = [
+    "The harbour board of Port Aldwin voted on Tuesday to close the old fish market after a century of trading, "
+    "ending a long argument between stall holders and the town council about the cost of repairs.",
+    "Stall holders said the decision came without warning. Many families have sold their catch from the same "
+    "wooden benches for four generations, and several said they would look for space in the covered hall.",
+    "The board said the roof of the market had been declared unsafe by engineers last winter and that the "
+    "repairs would cost more than the market earns in ten years of rent from its forty stalls.",
+    "A new market is planned on the east quay, where the board owns an empty warehouse. Work could start next "
+    "spring if the council approves the plans and the money is found in the regional budget.",
+    "Until then, traders will be allowed to sell from vans parked along the harbour wall on weekday mornings, "
+    "a compromise that the traders' association described as better than nothing but far from enough.",
+]
+
+LD = {
+    "@context": "https://schema.org",
+    "@type": "NewsArticle",
+    "headline": "Port Aldwin votes to close its old fish market",
+    "datePublished": "2024-03-05T09:30:00+00:00",
+    "articleSection": "Local",
+    "author": [{"@type": "Person", "name": "Mara Ellison"}, {"@type": "Person", "name": "Tom Gadd"}],
+    "image": {"@type": "ImageObject", "caption": "The market hall seen from the quay"},
+}
+
+
+def page(body: str, head: str = "", ld: dict | None = LD) -> bytes:
+    """A whole HTML page around the given body markup."""
+    script = f'<script type="application/ld+json">{json.dumps(ld)}</script>' if ld else ""
+    return f"<!DOCTYPE html><html><head>{head}{script}</head><body>{body}</body></html>".encode()
+
+
+ARTICLE = page(
+    head=(
+        '<meta charset="utf-8"><title>Port Aldwin votes to close its old fish market | The Aldwin Courier</title>'
+        '<meta property="og:site_name" content="The Aldwin Courier">'
+        '<meta property="og:title" content="Port Aldwin votes to close its old fish market">'
+        '<link rel="canonical" href="https://courier.example/local/fish-market-closes">'
+    ),
+    body=(
+        '<nav><a href="/">Home</a> <a href="/local">Local</a> <a href="/sport">Sport news menu</a></nav>'
+        '<div class="share-bar"><a>Share on social media</a><a>Email this article</a></div>'
+        "<article><h1>Port Aldwin votes to close its old fish market</h1>"
+        '<p class="byline">By Mara Ellison and Tom Gadd</p>'
+        '<time datetime="2024-03-05T09:30:00Z">5 March 2024</time>'
+        '<figure><img src="market.jpg" alt="">'
+        "<figcaption>Traders pack up their stalls on the last morning. "
+        '<span class="credit">Photo: Ana Ruiz / Courier</span></figcaption></figure>'
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:3])
+        + "<blockquote><p>We were here before the harbour wall was built.</p></blockquote>"
+        + '<blockquote class="twitter-tweet"><p>Sad day at the market</p>&mdash; A fan (@fan) March 5, 2024'
+        "</blockquote>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[3:]) + "</article>"
+        '<aside class="related"><h3>Related stories</h3><ul><li><a>Council budget row deepens again</a></li>'
+        "<li><a>Ferry timetable changes announced for summer</a></li></ul></aside>"
+        '<section id="comments" class="comments"><h3>Comments</h3>'
+        '<div class="comment"><p>Reader Bob wrote: this is a disgrace and the council should resign now.</p></div>'
+        "</section>"
+        "<footer><p>Copyright The Aldwin Courier. All rights reserved. Privacy policy. Contact us.</p></footer>"
+    ),
+)
+
+
+def test_news_page_fills_every_field() -> None:
+    art = html.read(ARTICLE, "market.html")
+    assert art.format == "html"
+    assert art.headline == "Port Aldwin votes to close its old fish market"
+    assert art.byline == "Mara Ellison, Tom Gadd"
+    assert art.published == datetime(2024, 3, 5, 9, 30, tzinfo=UTC)
+    assert art.section == "Local"
+    assert art.url == "https://courier.example/local/fish-market-closes"
+    assert "Traders pack up their stalls on the last morning." in art.captions
+    assert "The market hall seen from the quay" in art.captions
+    assert art.credit == "Photo: Ana Ruiz / Courier"
+    assert art.blockquotes == ["We were here before the harbour wall was built."]
+
+
+def test_body_keeps_the_article_and_drops_the_boilerplate() -> None:
+    body = html.read(ARTICLE, "market.html").body
+    paragraphs = body.split("\n\n")
+    for p in PARAGRAPHS:
+        assert p in paragraphs
+    for junk in (
+        "Sport news menu",
+        "Share on social media",
+        "Related stories",
+        "Council budget row",
+        "Reader Bob",
+        "All rights reserved",
+    ):
+        assert junk not in body
+
+
+def test_site_name_tail_is_cut_from_the_title() -> None:
+    head = (
+        "<title>Lantern festival returns to the old town - Aldwin Courier</title>"
+        '<meta name="application-name" content="Aldwin Courier">'
+    )
+    art = html.read(page("<p>" + PARAGRAPHS[0] + "</p>", head=head, ld=None), "t.html")
+    assert art.headline == "Lantern festival returns to the old town"
+
+
+def test_title_separator_inside_a_headline_is_kept() -> None:
+    head = "<title>Rain or shine - the market stays open</title>"
+    art = html.read(page("<p>" + PARAGRAPHS[0] + "</p>", head=head, ld=None), "t.html")
+    assert art.headline == "Rain or shine - the market stays open"
+
+
+def test_markup_in_headlines_is_shown_as_text() -> None:
+    body = "<h1>Why &lt;script&gt; tags still worry web editors</h1><p>" + PARAGRAPHS[0] + "</p>"
+    art = html.read(page(body, head="<title>x</title>", ld=None), "s.html")
+    assert art.headline == "Why <script> tags still worry web editors"
+    art = html.read(page("<p>" + PARAGRAPHS[0] + "</p>", head="<title>A <script> in a title</title>", ld=None), "s")
+    assert art.headline == "A <script> in a title"
+
+
+def test_inline_photo_credit_is_split_from_the_caption() -> None:
+    body = (
+        "<figure><img src=a.jpg><figcaption>Boats in the harbour at dawn. Photo: Jo Brand / Getty Images"
+        "</figcaption></figure><p>" + PARAGRAPHS[0] + "</p>"
+    )
+    art = html.read(page(body, ld=None), "c.html")
+    assert art.captions == ["Boats in the harbour at dawn."]
+    assert art.credit == "Photo: Jo Brand / Getty Images"
+
+
+def test_ten_thousand_nested_divs() -> None:
+    data = page(
+        "<h1>Nested market report</h1>" + "<div>" * 10_000 + "<p>" + PARAGRAPHS[0] + "</p>" + "</div>" * 10_000, ld=None
+    )
+    art = html.read(data, "deep.html")
+    assert art.headline == "Nested market report"
+    assert PARAGRAPHS[0] in art.body
+
+
+def test_wrong_declared_charset_and_invalid_utf8() -> None:
+    # declared windows-1252, written as UTF-8, with one stray Latin-1 byte: text survives either way
+    data = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+        "<title>Café owners protest</title></head><body><p>" + PARAGRAPHS[0] + " Prices rose to £5.</p></body></html>"
+    ).encode() + b"<p>Caf\xe9</p>"
+    art = html.read(data, "cafe.html")
+    assert art.headline == "Café owners protest"
+    assert "Prices rose to £5." in art.body
+    latin = "<html><head><meta charset='iso-8859-1'><title>Crème brûlée day</title></head></html>"
+    assert html.read(latin.encode("latin-1"), "l.html").headline == "Crème brûlée day"
+
+
+def test_truncated_page_still_gives_what_it_has() -> None:
+    data = page("<h1>Half a page</h1><p>" + PARAGRAPHS[0] + "</p>", ld=None)[:-60]
+    art = html.read(data, "half.html")
+    assert art.headline == "Half a page"
+    assert PARAGRAPHS[0][:50] in art.body
+
+
+def test_big_page_path_collects_paragraphs() -> None:
+    tree = html.parse(
+        page("<nav><p>Menu</p></nav><div>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>").decode()
+    )
+    assert html.extract_body(tree, big=True).split("\n\n") == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("empty.html", b""), ("blank.html", b" \n\t "), ("junk.html", b"\x00\x01\x02\xff" * 200)],
+)
+def test_empty_and_junk_pages_are_reported(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = read(path)
+    assert result.articles == [] and len(result.errors) == 1
+
+
+def test_page_without_any_article_is_a_read_error() -> None:
+    with pytest.raises(ReadError, match="no article"):
+        html.read(b"<html><head><script>var x = 1;</script></head><body><div></div></body></html>", "x.html")
+
+
+def test_real_pages_have_headline_and_body(shared_data: Path) -> None:
+    aeb = sorted((shared_data / "aeb" / "html").glob("*.html.gz"))[:5]
+    fundus = sorted((shared_data / "fundus" / "us").glob("*.html.gz"))[:5]
+    assert aeb and fundus
+    for path in aeb + fundus:
+        art = html.read(gzip.decompress(path.read_bytes()), str(path))
+        assert art.headline, path.name
+        assert len(art.body.split()) > 50, path.name
