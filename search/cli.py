@@ -11,20 +11,33 @@ import click
 
 from search.articles import Article, ReadResult
 from search.config import Settings
+from search.errors import BadRequest, IndexLocked, IndexMissing, IndexWriteError
 from search.parsing import corpus_files, parse_file
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another indexing job holds the index; try again later
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsearch")
-def main() -> None:
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+              help="Index folder (default: NEWSEARCH_INDEX or ./index).")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
+              help="Corpus folder (default: NEWSEARCH_CORPUS or ./corpus).")
+@click.pass_context
+def main(ctx: click.Context, index_dir: Path | None, corpus_dir: Path | None) -> None:
     """newsearch: full-text news search over headlines, captions, bodies and source quotes."""
+    try:
+        ctx.obj = Settings.from_env(index=index_dir, corpus=corpus_dir)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article (or failed file) per line.")
 @click.option("--max-file-mb", type=click.IntRange(min=1), default=None, help="Skip files larger than this.")
-def parse(paths: tuple[Path, ...], as_json: bool, max_file_mb: int | None) -> None:
+@click.pass_obj
+def parse(base: Settings, paths: tuple[Path, ...], as_json: bool, max_file_mb: int | None) -> None:
     """Read corpus files and show the articles, captions and quotes found in them.
 
     PATHS are files or folders (searched recursively); default: the corpus folder (NEWSEARCH_CORPUS).
@@ -34,7 +47,7 @@ def parse(paths: tuple[Path, ...], as_json: bool, max_file_mb: int | None) -> No
 
         newsearch parse corpus/ --json
     """
-    settings = Settings.from_env(max_file_mb=max_file_mb)
+    settings = Settings.from_env(index=base.index, corpus=base.corpus, max_file_mb=max_file_mb)
     targets = paths or (settings.corpus,)
     for p in targets:
         if not p.exists():
@@ -91,3 +104,147 @@ def _show_article(art: Article) -> None:
 
 def _short(text: str, width: int) -> str:
     return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--full", is_flag=True, help="Rebuild from scratch into a new index, then switch to it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Parsing processes (default: cores).")
+@click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait for another indexing job to finish.")
+@click.pass_obj
+def index(settings: Settings, paths: tuple[Path, ...], full: bool, as_json: bool, workers: int | None,
+          wait: float) -> None:
+    """Index the corpus: add new files, update changed ones, remove deleted ones.
+
+    PATHS are files or folders (default: the corpus folder). The index mirrors them: a file that is gone
+    from a folder given here is removed from the index. Exits 0 even when some files could not be read
+    (each is listed with its reason and retried on the next run); 1 when the index could not be written;
+    75 when another indexing job holds the index.
+
+    Example:
+
+        newsearch index corpus/ --full
+    """
+    from search.indexer import Indexer
+
+    for p in paths:
+        if not p.exists():
+            raise click.ClickException(f"no such file or folder: {p}")
+    bar = _progress_bar() if not as_json and sys.stderr.isatty() else None
+    try:
+        report = Indexer(settings, workers=workers).run(paths or None, full=full, progress=bar, lock_wait=wait)
+    except IndexLocked as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except IndexWriteError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        if bar:
+            bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{report.mode} run in {report.duration_s:.1f}s: {report.added} added, {report.updated} updated, "
+               f"{report.deleted} deleted, {report.unchanged} unchanged, {len(report.failed)} failed; "
+               f"{report.articles} articles in the index (build {report.build}, generation {report.generation}).")
+    for f in report.failed:
+        click.secho(f"  FAILED {f['path']}: {f['reason']}", fg="red", err=True)
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    class Bar:
+        def __init__(self) -> None:
+            self.bar = None
+
+        def __call__(self, done: int, total: int) -> None:
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="file", desc="indexing", file=sys.stderr, dynamic_ncols=True)
+            self.bar.n = done
+            self.bar.refresh() if done == total or done % 50 == 0 else None
+
+        def close(self) -> None:
+            if self.bar is not None:
+                self.bar.close()
+
+    return Bar()
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as the JSON API serves them.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--section", multiple=True, help="Only this section (repeat for any of several).")
+@click.option("--source", multiple=True, help="Only articles citing this source (repeat for any of several).")
+@click.option("--from", "date_from", default=None, help="Published on or after (ISO 8601 date or date-time).")
+@click.option("--to", "date_to", default=None, help="Published on or before (ISO 8601 date or date-time).")
+@click.option("--page", default=1, show_default=True, type=int)
+@click.option("--page-size", default=10, show_default=True, type=int)
+@click.option("--recency", default=0.0, show_default=True, type=float, help="0..1: prefer recent articles.")
+@click.pass_obj
+def search(settings: Settings, query: tuple[str, ...], as_json: bool, sort: str, section: tuple[str, ...],
+           source: tuple[str, ...], date_from: str | None, date_to: str | None, page: int, page_size: int,
+           recency: float) -> None:
+    """Search the index and show ranked results with highlighted snippets.
+
+    Example:
+
+        newsearch search 'source:"Al Jazeera" troops' --sort newest
+    """
+    from search.engine import Engine
+    from search.results import SearchRequest
+
+    try:
+        req = SearchRequest.build(q=" ".join(query), section=section, source=source, date_from=date_from,
+                                  date_to=date_to, sort=sort, page=page, page_size=page_size, recency=recency)
+        results = Engine(settings).search(req)
+    except BadRequest as e:
+        raise click.BadParameter(str(e), param_hint=f"--{(e.param or 'query').replace('_', '-')}") from None
+    except IndexMissing as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
+        return
+    _show_results(results)
+
+
+def _show_results(results) -> None:
+    import html
+    import re
+
+    def plain(snippet: str) -> str:
+        return html.unescape(re.sub(r"</?mark>", lambda m: "" if m.group() == "</mark>" else "", snippet))
+
+    def styled(label: str, snippet: str) -> str:
+        marked = html.unescape(snippet.replace("<mark>", "\x01").replace("</mark>", "\x02"))
+        text = textwrap.fill(label + " ".join(marked.split()), width=100, initial_indent="   ",
+                             subsequent_indent="   ", break_on_hyphens=False)
+        on, off = click.style("\x00", bold=True, fg="yellow").split("\x00")
+        return text.replace("\x01", on).replace("\x02", off)
+
+    first = (results.page - 1) * results.page_size + 1
+    note = " (few articles have every word: showing those with most of them too)" if results.relaxed else ""
+    note += " (time limit reached: partial results)" if results.partial else ""
+    click.echo(f"{results.total} results, page {results.page}, {results.took_ms:.0f} ms{note}")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion['q']} ({results.suggestion['total']} results)?")
+    for n, hit in enumerate(results.results, start=first):
+        when = (hit.published or "")[:10]
+        meta = " · ".join(x for x in (when, hit.section, hit.byline) if x)
+        click.echo()
+        click.secho(f"{n}. {plain(hit.snippets.get('headline', '')) or hit.headline}", bold=True)
+        if meta:
+            click.echo(f"   {meta}")
+        for name in ("body", "lede", "caption", "quotes"):
+            if name in hit.snippets:
+                label = {"body": "", "lede": "", "caption": "caption: ", "quotes": "quote: "}[name]
+                click.echo(styled(label, hit.snippets[name]))
+        for q in hit.quotes:
+            click.echo(f"   — {q.get('source') or 'unattributed'} ({q.get('cue') or q.get('kind')})")
+        click.echo(f"   id {hit.id}  matched: {', '.join(hit.matched_fields) or '-'}")
+    for name, values in results.facets.items():
+        if values:
+            click.echo(f"\n{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))

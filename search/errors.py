@@ -7,3 +7,27 @@ class NewsearchError(Exception):
 
 class ReadError(NewsearchError):
     """A corpus file (or one record in it) could not be turned into an Article."""
+
+
+class IndexMissing(NewsearchError):
+    """There is no index yet at the configured place."""
+
+
+class IndexLocked(NewsearchError):
+    """Another indexing job holds the index; this one did not get it in time."""
+
+
+class IndexWriteError(NewsearchError):
+    """The index could not be written (disk full, permissions, a broken index)."""
+
+
+class BadRequest(NewsearchError):
+    """A search parameter is out of range or malformed; `param` names it."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class NotFound(NewsearchError):
+    """No article with that id."""

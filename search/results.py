@@ -1,0 +1,148 @@
+"""The search request and its results: typed values with one serializer, shared by the CLI and the API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+from search.errors import BadRequest
+from search.readers.dates import parse_date
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PAGE_SIZE = 100
+MAX_WINDOW = 10_000  # page * page_size beyond this is refused, as in Elasticsearch
+MAX_QUERY_LENGTH = 1000
+
+
+@dataclass
+class SearchRequest:
+    """One search: the query string, filters (OR within a field, AND across fields), order and page."""
+
+    q: str = ""
+    section: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 10
+    recency: float = 0.0  # 0 = none; 1 = a strong preference for recent articles in relevance order
+
+    @classmethod
+    def build(cls, q: str | None = "", section: list[str] | tuple[str, ...] = (),
+              source: list[str] | tuple[str, ...] = (), date_from: str | None = None,
+              date_to: str | None = None, sort: str | None = None, page: int | str | None = None,
+              page_size: int | str | None = None, recency: float | str | None = None) -> SearchRequest:
+        """Validate raw parameters (strings from a URL or the command line); BadRequest names the bad one."""
+        q = q or ""
+        if len(q) > MAX_QUERY_LENGTH:
+            raise BadRequest(f"the query is longer than {MAX_QUERY_LENGTH} characters", "q")
+        sort = (sort or "relevance").lower()
+        if sort not in SORTS:
+            raise BadRequest(f"sort must be one of {', '.join(SORTS)}", "sort")
+        page_n = _int(page, "page", 1, 1, MAX_WINDOW)
+        size = _int(page_size, "page_size", 10, 1, MAX_PAGE_SIZE)
+        if page_n * size > MAX_WINDOW:
+            raise BadRequest(f"results beyond the first {MAX_WINDOW} cannot be paged to; narrow the search", "page")
+        try:
+            boost = float(recency) if recency not in (None, "") else 0.0
+        except (TypeError, ValueError):
+            raise BadRequest("recency must be a number between 0 and 1", "recency") from None
+        if not 0.0 <= boost <= 1.0:
+            raise BadRequest("recency must be a number between 0 and 1", "recency")
+        start = _date(date_from, "from", end=False)
+        stop = _date(date_to, "to", end=True)
+        if start and stop and start > stop:
+            raise BadRequest("`from` is after `to`", "from")
+        return cls(q=q, section=_values(section), source=_values(source), date_from=start, date_to=stop,
+                   sort=sort, page=page_n, page_size=size, recency=boost)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised request, as echoed in results."""
+        return {
+            "q": self.q,
+            "section": self.section,
+            "source": self.source,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": self.sort,
+            "page": self.page,
+            "page_size": self.page_size,
+            "recency": self.recency,
+        }
+
+
+def _int(value: int | str | None, name: str, default: int, lo: int, hi: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} must be a whole number", name) from None
+    if not lo <= n <= hi:
+        raise BadRequest(f"{name} must be between {lo} and {hi}", name)
+    return n
+
+
+def _date(value: str | None, name: str, end: bool) -> datetime | None:
+    """ISO 8601 date or date-time -> naive UTC; a bare date covers its whole day (inclusive)."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    parsed = parse_date(text) if len(text) >= 10 and text[:4].isdigit() else None
+    if parsed is None:
+        raise BadRequest(f"`{name}` must be an ISO 8601 date or date-time, like 2011-12-31", name)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    if end and len(text) == 10:
+        parsed = datetime.combine(parsed.date(), time.max)
+    return parsed
+
+
+def _values(values: list[str] | tuple[str, ...] | str) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+@dataclass
+class Hit:
+    """One result: the article's identity, its score, which fields matched and the highlighted snippets."""
+
+    id: str
+    url: str | None
+    headline: str
+    section: str | None
+    byline: str | None
+    published: str | None
+    score: float
+    matched_fields: list[str]
+    snippets: dict[str, str]
+    quotes: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape of a hit."""
+        return asdict(self)
+
+
+@dataclass
+class Results:
+    """A page of hits with the total, facet counts and flags (relaxed matching, partial, suggestion)."""
+
+    query: dict[str, Any]
+    total: int
+    page: int
+    page_size: int
+    took_ms: float
+    results: list[Hit]
+    facets: dict[str, list[dict[str, Any]]]
+    suggestion: dict[str, Any] | None = None
+    relaxed: bool = False
+    partial: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON shape of results: `newsearch search --json` and `GET /api/search` print this."""
+        d = asdict(self)
+        d["results"] = [h.to_dict() for h in self.results]
+        return d
