@@ -9,23 +9,22 @@ searcher and the old one is closed.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TimeLimitCollector
 from whoosh.scoring import BM25F
-from whoosh.searching import Searcher, TimeLimit
-from whoosh.sorting import FieldFacet
-from whoosh.util.times import long_to_datetime
+from whoosh.searching import Searcher
+from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from search.analysis import STOP_WORDS, terms
 from search.config import Settings
+from search.docsets import FIELD_B, K1, MISSING, Postings
 from search.errors import IndexMissing, NotFound
 from search.facets import FacetTables
 from search.query import compile_query, is_plain, parse, words_of
@@ -37,8 +36,8 @@ from search.store import IndexStore
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
 MATCH_FIELDS = {"headline": "headline", "caption": "caption", "body": "body", "quotes": "quotes",
                 "source": "source", "byline": "byline", "section": "section"}
-MISSING_DATE = 2**63  # the published column's value for an undated article is 2**64 - 1
-WEIGHTING = BM25F(B=0.75, K1=1.2, headline_B=0.3, caption_B=0.5, quotes_B=0.5, source_B=0.2)
+# Whoosh's own scoring (more-like-this) uses the same BM25F parameters as docsets.scores.
+WEIGHTING = BM25F(B=0.75, K1=K1, **{f"{name}_B": b for name, b in FIELD_B.items()})
 
 
 @dataclass
@@ -49,6 +48,7 @@ class _View:
     generation: int
     searcher: Searcher
     facets: FacetTables
+    postings: Postings
     newest: datetime | None
 
 
@@ -76,10 +76,13 @@ class Engine:
                 return v
             ix = self.store.open()
             searcher = ix.searcher(weighting=WEIGHTING)
-            newest = _newest(searcher)
+            postings = Postings(searcher)
+            pub = postings.published()
+            dated = pub[pub != MISSING]
+            newest = long_to_datetime(int(dated.max())) if len(dated) else None
             self._ix = ix
             self._view = _View(str(build), searcher.reader().generation(), searcher, FacetTables(searcher.reader()),
-                               newest)
+                               postings, newest)
             if v is not None:
                 v.searcher.close()
             return self._view
@@ -102,87 +105,72 @@ class Engine:
             q = compile_query(node, s.reader()) if req.q.strip() else wq.Every()
             if q is wq.NullQuery and node is not None:  # only stop words: look for them as written
                 q = _exact_words(words_of(node))
-            fq = self._filter(v, req)
-            top, matched, partial = self._run(s, q, fq, req)
+            allowed = self._filter(v, req)
+            top, matched, partial = self._run(v, q, allowed, req)
             relaxed = False
             n_words = len(words_of(node))
-            if is_plain(node) and n_words > 1 and (not matched or len(matched) < RELAX_BELOW and n_words >= 3):
+            if is_plain(node) and n_words > 1 and (not len(matched) or len(matched) < RELAX_BELOW and n_words >= 3):
                 rq = compile_query(node, s.reader(), relaxed=True)
-                rtop, rmatched, rpartial = self._run(s, rq, fq, req)
+                rtop, rmatched, rpartial = self._run(v, rq, allowed, req)
                 if len(rmatched) > len(matched):
                     q, top, matched, partial, relaxed = rq, rtop, rmatched, rpartial, True
-            start = (req.page - 1) * req.page_size
-            page = top[start : start + req.page_size]
-            hits = [self._hit(s, docnum, score, q, terms) for docnum, score, terms in page]
-            facets = v.facets.count(np.fromiter(matched, dtype=np.int64, count=len(matched)))
-            suggestion = self._suggest(s, node, req, fq, len(matched)) if is_plain(node) else None
+            hits = [self._hit(s, docnum, score, q, terms) for docnum, score, terms in top]
+            facets = v.facets.count(matched)
+            suggestion = self._suggest(v, node, allowed, len(matched)) if is_plain(node) else None
         return Results(query=req.to_dict(), total=len(matched), page=req.page, page_size=req.page_size,
                        took_ms=round((time.perf_counter() - t0) * 1000, 2), results=hits, facets=facets,
                        suggestion=suggestion, relaxed=relaxed, partial=partial)
 
-    def _filter(self, v: _View, req: SearchRequest) -> wq.Query | None:
-        parts: list[wq.Query] = []
-        for name, fieldname, wanted in (("section", "section_f", req.section), ("source", "source_f", req.source)):
+    def _filter(self, v: _View, req: SearchRequest) -> np.ndarray | None:
+        """The documents the filters allow (sorted), or None when there are no filters."""
+        parts: list[np.ndarray] = []
+        for name, wanted in (("section", req.section), ("source", req.source)):
             if wanted:
-                found = v.facets.lookup(name, wanted)
-                parts.append(wq.Or([wq.Term(fieldname, f) for f in found]) if found else wq.NullQuery)
+                parts.append(v.facets.docs_with(name, wanted))
         if req.date_from or req.date_to:
-            parts.append(wq.DateRange("published", req.date_from, req.date_to))
+            lo = datetime_to_long(req.date_from) if req.date_from else None
+            hi = datetime_to_long(req.date_to) if req.date_to else None
+            parts.append(v.postings.date_range(lo, hi))
         if not parts:
             return None
-        return parts[0] if len(parts) == 1 else wq.And(parts)
+        return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted(parts, key=len))
 
-    def _run(self, s: Searcher, q: wq.Query, fq: wq.Query | None, req: SearchRequest):
-        """Top hits for the page (time-limited) and the full set of matching document numbers."""
-        limit = req.page * req.page_size
-        if req.recency and req.sort == "relevance":
-            limit = max(limit, 100)
-        sortedby = None
-        if req.sort != "relevance":
-            # Dated articles first in both orders (an undated one has no place in a timeline), then by id.
-            sortedby = [FieldFacet("dated", reverse=True), FieldFacet("published", reverse=req.sort == "newest"),
-                        FieldFacet("id")]
-        # The filter wraps the time limit, not the other way round: a TimeLimitCollector around a
-        # FilterCollector lets unfiltered documents through.
-        collector = s.collector(limit=limit, sortedby=sortedby, terms=True)
-        tlc = TimeLimitCollector(collector, timelimit=self.time_limit, use_alarm=False)
-        outer = FilterCollector(tlc, allow=fq) if fq is not None else tlc
-        partial = False
-        try:
-            s.search_with_collector(q, outer)
-        except TimeLimit:
-            partial = True
-        results = outer.results()
-        top = [(hit.docnum, hit.score if isinstance(hit.score, float) else None,
-                hit.matched_terms() if results.has_matched_terms() else []) for hit in results]
-        if req.recency and req.sort == "relevance":
-            top = self._rerank_recent(s, top, req.recency)
-        full = wq.And([q, fq]) if fq is not None else q
-        matched: list[int] = []
-        deadline = time.monotonic() + self.time_limit
-        for n, docnum in enumerate(s.docs_for_query(full)):
-            matched.append(docnum)
-            if n % 4096 == 4095 and time.monotonic() > deadline:
-                partial = True
-                break
-        return top, matched, partial
+    def _run(self, v: _View, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest):
+        """The page's (docnum, score, matched terms) and every matching document number."""
+        p = v.postings
+        p.deadline, p.partial = time.monotonic() + self.time_limit, False
+        matched = p.docs(q)
+        if allowed is not None:
+            matched = np.intersect1d(matched, allowed, assume_unique=True)
+        start = (req.page - 1) * req.page_size
+        if start >= len(matched):
+            return [], matched, p.partial  # a page past the end is empty, not an error
+        if req.sort == "relevance":
+            scores = p.scores(q, matched)
+            if req.recency and v.newest is not None:
+                scores = scores * self._recency(v, matched, req.recency)
+            order = _top(-scores, start + req.page_size)
+        else:
+            pub = p.published()[matched]
+            dated = pub != MISSING
+            key = pub.astype(np.float64) * (-1 if req.sort == "newest" else 1)
+            # Dated articles first in both orders (an undated one has no place on a timeline), then date,
+            # then document number for a stable order.
+            order = np.lexsort((matched, key, ~dated))[: start + req.page_size]
+            scores = None
+        page = order[start : start + req.page_size]
+        top = [(int(matched[i]), float(scores[i]) if scores is not None else None,
+                p.matched_terms(q, int(matched[i]))) for i in page]
+        return top, matched, p.partial
 
-    def _rerank_recent(self, s: Searcher, top: list, weight: float) -> list:
-        newest = self._view.newest if self._view else None
-        if newest is None:
-            return top
-        published = s.reader().column_reader("published", translate=False)
-
-        def boosted(item: tuple) -> float:
-            docnum, score, _ = item
-            raw = published[docnum]
-            if not 0 < raw < MISSING_DATE:
-                return score
-            when = long_to_datetime(raw)
-            age_days = max(0.0, (newest - when).total_seconds() / 86400)
-            return score * (1 + weight * math.pow(0.5, age_days / 180))
-
-        return sorted(top, key=lambda item: (-boosted(item), item[0]))
+    @staticmethod
+    def _recency(v: _View, matched: np.ndarray, weight: float) -> np.ndarray:
+        """1 + weight for the newest article, halving every 180 days before it; 1 for undated ones."""
+        pub = v.postings.published()[matched]
+        dated = pub != MISSING
+        newest = datetime_to_long(v.newest)
+        age_days = np.where(dated, (newest - np.minimum(pub, newest).astype(np.float64)) / 864e9, np.inf)
+        return 1.0 + weight * np.power(0.5, age_days / 180.0)
 
     # -- hits, snippets, suggestions ------------------------------------------------------------------
     def _hit(self, s: Searcher, docnum: int, score: float | None, q: wq.Query, matched_terms: list) -> Hit:
@@ -221,8 +209,9 @@ class Engine:
             matched_fields=matched, snippets=snippets, quotes=quote_hits,
         )
 
-    def _suggest(self, s: Searcher, node, req: SearchRequest, fq: wq.Query | None, total: int) -> dict | None:
+    def _suggest(self, v: _View, node, allowed: np.ndarray | None, total: int) -> dict | None:
         """A corrected query, offered only when it finds more than the query as typed."""
+        s = v.searcher
         words = words_of(node)
         corrector = s.corrector("body")
         reader = s.reader()
@@ -241,9 +230,8 @@ class Engine:
         if not changed:
             return None
         text = " ".join(corrected)
-        cq = compile_query(parse(text), reader)
-        full = wq.And([cq, fq]) if fq is not None else cq
-        count = sum(1 for _ in s.docs_for_query(full))
+        found = v.postings.docs(compile_query(parse(text), reader))
+        count = len(found if allowed is None else np.intersect1d(found, allowed, assume_unique=True))
         return {"q": text, "total": count} if count > total else None
 
     # -- articles -----------------------------------------------------------------------------------
@@ -302,9 +290,13 @@ def _exact_words(query_words: list[str]) -> wq.Query:
     return wq.And([wq.Or([wq.Term(f, t) for f in ("headline", "body")]) for t in toks])
 
 
-def _newest(s: Searcher) -> datetime | None:
-    reader = s.reader()
-    if not reader.has_column("published"):
-        return None
-    raw = [v for v in reader.column_reader("published", translate=False) if 0 < v < MISSING_DATE]
-    return long_to_datetime(max(raw)) if raw else None
+
+
+def _top(keys: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n smallest keys in order (ties by position, i.e. document number)."""
+    if n < len(keys):
+        part = np.argpartition(keys, n - 1)[:n]
+        cutoff = keys[part].max()
+        part = np.flatnonzero(keys <= cutoff)  # keep every tie at the cutoff so the order stays stable
+        return part[np.lexsort((part, keys[part]))][:n]
+    return np.lexsort((np.arange(len(keys)), keys))

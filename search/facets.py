@@ -53,8 +53,9 @@ class FacetTables:
             out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:MAX_VALUES]]
         return out
 
-    def lookup(self, name: str, wanted: list[str]) -> list[str]:
-        """The indexed values matching the given ones case-insensitively (filters take any case)."""
+    def docs_with(self, name: str, wanted: list[str]) -> np.ndarray:
+        """Sorted documents having any of the wanted values (matched case-insensitively) of a facet."""
         lowered = {w.lower() for w in wanted}
-        found = [v for v in self.values.get(name, []) if v.lower() in lowered]
-        return found
+        codes = [i for i, v in enumerate(self.values.get(name, [])) if v.lower() in lowered]
+        docs, doc_codes = self.pairs[name]
+        return np.unique(docs[np.isin(doc_codes, codes)])
