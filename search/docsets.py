@@ -152,7 +152,7 @@ class Postings:
     def _iter_whoosh(self, q: wq.Query):
         """Whoosh's own matching, stopped (and flagged partial) at the deadline."""
         for n, d in enumerate(self.searcher.docs_for_query(q)):
-            if n % 2048 == 2047 and time.monotonic() > self.deadline:
+            if n % 256 == 255 and time.monotonic() > self.deadline:
                 self.partial = True
                 return
             yield d

@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import reduce
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from search.schema import SNIPPET_FIELDS
 from search.snippets import best_passage, field_terms, find_spans, lede, line_with_matches, mark
 from search.store import IndexStore
 
+SUGGEST_SCAN = 200  # headline terms looked at per completion request
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
 MATCH_FIELDS = {"headline": "headline", "caption": "caption", "body": "body", "quotes": "quotes",
                 "source": "source", "byline": "byline", "section": "section"}
@@ -269,6 +271,56 @@ class Engine:
         with self._lock:
             return self.view().searcher.doc_count()
 
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions of what has been typed: source names, then the last word completed from headlines."""
+        text = " ".join(prefix.split())[:200]
+        if not text:
+            return []
+        limit = max(1, min(limit, 20))
+        with self._lock:
+            v = self.view()
+            reader = v.searcher.reader()
+            head, _, last = text.rpartition(" ")
+            out: list[str] = []
+            lowered = text.lower()
+            for name in v.facets.values.get("source", []):  # whole source names first: "Al Jaz" -> Al Jazeera
+                if name.lower().startswith(lowered) and name not in out:
+                    out.append(name)
+                    if len(out) >= limit:
+                        return out
+            folded = terms(last)
+            if not folded or len(folded[-1]) < 2:
+                return out
+            candidates = []
+            for n, t in enumerate(reader.expand_prefix("headline", folded[-1])):
+                if n >= SUGGEST_SCAN:
+                    break
+                word = t.decode("utf-8") if isinstance(t, bytes) else t
+                if word not in STOP_WORDS:
+                    candidates.append((reader.doc_frequency("headline", word), word))
+            for _, word in sorted(candidates, key=lambda c: (-c[0], c[1])):
+                completion = f"{head} {word}".strip()
+                if completion not in out:
+                    out.append(completion)
+                if len(out) >= limit:
+                    break
+            return out
+
+    def status(self) -> dict[str, Any]:
+        """What the live index holds and how it was built: for `newsearch status` and /api/status."""
+        with self._lock:
+            v = self.view()
+            runs = self.store.runs()
+            build = Path(v.build)
+            return {
+                "articles": v.searcher.doc_count(),
+                "build": build.name,
+                "generation": v.generation,
+                "built": _mtime_iso(build / "manifest.json") or _mtime_iso(build),
+                "index": str(self.store.root),
+                "last_run": runs[-1] if runs else None,
+            }
+
 
 def _like(s: Searcher, docnum: int) -> wq.Query:
     """The distinctive words of an article (headline and body, stop words aside) as a weighted any-word query."""
@@ -290,6 +342,13 @@ def _exact_words(query_words: list[str]) -> wq.Query:
     return wq.And([wq.Or([wq.Term(f, t) for f in ("headline", "body")]) for t in toks])
 
 
+
+
+def _mtime_iso(path: Path) -> str | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
+    except OSError:
+        return None
 
 
 def _top(keys: np.ndarray, n: int) -> np.ndarray:

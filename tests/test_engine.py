@@ -286,3 +286,26 @@ def test_real_articles_did_you_mean_and_more_like_this(bbc_engine: Engine) -> No
     related = bbc_engine.more_like_this(top[0].id)
     assert len(related) == 5
     assert any("election" in bbc_engine.article(h.id)["body"] for h in related)
+
+
+def test_suggest_completes_sources_and_headline_words(engine: Engine) -> None:
+    assert engine.suggest("Al Ja")[0] == "Al Jazeera"
+    assert "refugees" in engine.suggest("refu")
+    assert engine.suggest("border refu")[0] == "border refugees"
+    assert engine.suggest("") == [] and engine.suggest("zzzz") == []
+    assert len(engine.suggest("a", limit=3)) <= 3
+
+
+def test_status_reports_the_live_build(engine: Engine) -> None:
+    status = engine.status()
+    assert status["articles"] == len(ARTICLES)
+    assert status["build"] and status["generation"] >= 1 and status["built"]
+    assert status["last_run"]["mode"] == "full" and status["last_run"]["articles"] == len(ARTICLES)
+
+
+def test_a_query_past_its_time_limit_is_flagged_partial(bbc_engine: Engine) -> None:
+    quick = Engine(bbc_engine.settings, time_limit=0.0)
+    res = quick.search(SearchRequest.build(q='"said the"'))
+    assert res.partial is True and res.total > 0
+    full = bbc_engine.search(SearchRequest.build(q='"said the"'))
+    assert full.partial is False and full.total > res.total
