@@ -38,6 +38,7 @@ class Doc:
     text: str
     contents: list[tuple[int, int]] = field(default_factory=list)
     quoted: list[Relation] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)  # every relation, quoted or not
 
 
 def load_doc(text_path: Path, ann_path: Path) -> Doc:
@@ -57,13 +58,15 @@ def load_doc(text_path: Path, ann_path: Path) -> Doc:
     doc.contents = [(s, e) for kind, s, e in spans.values() if kind == "Content"]
     for ev in events:
         c = spans.get(ev.get("Content", ""))
-        if not c or not any(q in text[c[1] : c[2]] for q in QUOTE_MARKS):
+        if not c:
             continue
         src = spans.get(ev.get("Source", ""))
         rel = Relation((c[1], c[2]), (src[1], src[2]) if src else None)
         if src:
             rel.source_text = text[src[1] : src[2]]
-        doc.quoted.append(rel)
+        doc.relations.append(rel)
+        if any(q in text[c[1] : c[2]] for q in QUOTE_MARKS):
+            doc.quoted.append(rel)
     return doc
 
 
@@ -90,14 +93,30 @@ def same_source(ours: str | None, gold_text: str) -> bool:
 
 
 def score(docs: list[Doc], show: str = "") -> dict[str, float]:
-    """Quote P/R/F1 by span overlap, source accuracy and name accuracy over matched pairs."""
+    """Quote P/R/F1 by span overlap, source and name accuracy over matched pairs; indirect precision."""
     n_pred = n_pred_ok = n_gold = n_gold_hit = 0
     n_src = n_src_ok = n_pron = n_pron_ok = 0
+    n_ind = n_ind_ok = n_ind_src = 0
     seconds = 0.0
     for doc in docs:
         t0 = time.perf_counter()
-        preds = [q for q in extract_quotes(doc.text) if q.kind == "direct"]
+        found = extract_quotes(doc.text)
         seconds += time.perf_counter() - t0
+        preds = [q for q in found if q.kind == "direct"]
+        for q in found:
+            if q.kind != "indirect":
+                continue
+            n_ind += 1
+            rels = [r for r in doc.relations if overlaps((q.start, q.end), r.content)]
+            n_ind_ok += bool(rels)
+            src_ok = any(
+                r.source
+                and (overlaps((q.source_start, q.source_end), r.source) or same_source(q.source, r.source_text))
+                for r in rels
+            )
+            n_ind_src += src_ok
+            if show == "ind" and not src_ok:
+                print(f"IND {doc.name}: {q.source_mention!r}->{q.source!r} {q.cue} | {q.text[:100]!r}")
         for q in preds:
             n_pred += 1
             if any(overlaps((q.start, q.end), c) for c in doc.contents):
@@ -141,6 +160,9 @@ def score(docs: list[Doc], show: str = "") -> dict[str, float]:
         "src_acc": n_src_ok / n_src if n_src else 0.0,
         "pron_n": n_pron,
         "name_acc": n_pron_ok / n_pron if n_pron else 0.0,
+        "ind_n": n_ind,
+        "ind_P": n_ind_ok / n_ind if n_ind else 0.0,
+        "ind_src": n_ind_src / n_ind if n_ind else 0.0,
         "ms_per_doc": 1000 * seconds / max(len(docs), 1),
     }
 
@@ -150,17 +172,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--split", choices=["train", "dev"], action="append")
-    ap.add_argument("--show", choices=["fp", "fn", "src"], default="", help="print errors of one class")
+    ap.add_argument("--show", choices=["fp", "fn", "src", "ind"], default="", help="print errors of one class")
     args = ap.parse_args(argv)
     splits = args.split or ["train", "dev"]
     rows = [(s, score(load_split(args.data, s), args.show)) for s in splits]
     head = f"{'split':6} {'docs':>5} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6}"
-    head += f" {'src_n':>6} {'src_acc':>7} {'pron_n':>6} {'name_acc':>8} {'ms/doc':>7}"
+    head += f" {'src_n':>6} {'src_acc':>7} {'pron_n':>6} {'name_acc':>8} {'ind_n':>6} {'ind_P':>6} {'ind_src':>7}"
+    head += f" {'ms/doc':>7}"
     print(head)
     for split, m in rows:
         print(
             f"{split:6} {m['docs']:>5} {m['gold']:>5} {m['pred']:>5} {m['P']:>6.3f} {m['R']:>6.3f}"
             f" {m['F1']:>6.3f} {m['src_n']:>6} {m['src_acc']:>7.3f} {m['pron_n']:>6} {m['name_acc']:>8.3f}"
+            f" {m['ind_n']:>6} {m['ind_P']:>6.3f} {m['ind_src']:>7.3f}"
             f" {m['ms_per_doc']:>7.2f}"
         )
     return 0

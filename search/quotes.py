@@ -1,7 +1,8 @@
 """Quotation and source attribution: the stage between the readers and the indexer.
 
 Pure regexes and heuristics over bounded windows, so the cost stays linear in the text length;
-names, aliases and the person/pronoun bookkeeping live in search/sources.py.
+sentence and speaker helpers and indirect attributions live in search/attribution.py, names, aliases
+and the person/pronoun bookkeeping in search/sources.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,20 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from search.articles import Article, Quote
-from search.sources import NON_NAMES, OUTLET_ALIASES, PRONOUNS, STOP_WORDS, TITLES, Speakers, is_cap, name_span
+from search.attribution import (
+    INVERTING,
+    MIN_WORDS,
+    REPORT_TAIL_RE,
+    WINDOW,
+    indirect_quotes,
+    is_abbrev,
+    normalise_source,
+    sentence_end,
+    sentence_start,
+    source_name,
+    speaker_span,
+)
+from search.sources import PRONOUNS, Speakers, is_cap, name_span
 
 __all__ = ["PRONOUNS", "attribute", "extract_quotes", "normalise_source"]
 
@@ -28,12 +42,9 @@ reiterated cautioned stressed emphasized wondered added chanted read reads annou
 promised pledged bragged griped whispered screamed sang thundered sings remembered recounted elaborated
 recalled quoted cited labeled dubbed accused asserted asserts insisted tweeted retorted snapped
 conceded allowed acknowledged criticized defended denied confirmed mentioned cites cautioned cautions
-bemoaned questioned expressed""".split()
+bemoaned questioned expressed write argue note insist warn explain contend recall""".split()
 _ING_CUES = """saying adding writing telling noting asking explaining arguing calling describing declaring
 warning tweeting insisting recalling citing claiming acknowledging suggesting denouncing""".split()
-_INVERTING = frozenset(
-    "said says added adds wrote writes asked asks continued explained noted recalled replied".split()
-)
 _CUES = frozenset(_CUE_WORDS + _ING_CUES) | {
     "according to",
     "pointed out",
@@ -44,54 +55,12 @@ _CUES = frozenset(_CUE_WORDS + _ING_CUES) | {
     "put it",
 }
 _CUE_RE = re.compile(r"\b([A-Za-z]+)(?: (?:to|out|on|in|it)\b)?")
-_INDIRECT_CUE_RE = re.compile(
-    r"\b(?:according to|reported|reports|said|says|wrote|writes|announced|told|stated|tweeted)\b"
-)
-_INDIRECT_NEXT_RE = re.compile(r"\s*[.,]|[^.,;\n]{0,40}?\bthat\b")
+_INVERTED_RE = re.compile(r"\s*,?\s*(?:said|says|added|adds|wrote|writes|asked|asks)\b")
+_ROLE_RE = re.compile(r"\s*((?:an?|the)\s+[^,.;\n]{0,60}?\b(?:for|of|at|with|from)\s+[^,.;\n]{0,30})")
 _QMARK_RE = re.compile('[\u201c\u201d"]')
 _LINE_RE = re.compile(r"[^\n]+")
-_SENT_END_RE = re.compile(r"[.!?][\"\u201d\u2019)]?\s+|[;:]\s+|\n")
-_CLAUSE_END_RE = re.compile(r"[.!?;:\u201c\u201d\"\n(]|,\s(?:and|but|after|before)\b")
+_CLAUSE_END_RE = re.compile(r"[.!?;:\u201c\u201d\"\n]|\((?![^()\n]{0,40}\))|,\s(?:and|but|after|before)\b")
 _VERBISH_RE = re.compile(r"\b[a-z]{2,}(?:ed|es|ts|ds|ks|ys)\b")
-_TRAIL_RE = re.compile(
-    r"(?:\s+(?:also|has|had|have|then|later|once|again|previously|recently|repeatedly|reportedly|just|"
-    r"never|even|would|will|could|might|did|does|do|simply|only|still|often|first|publicly|famously|"
-    r"[a-z]+ly|on|last|this|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|night|morning|afternoon|evening)"
-    r"|\s*\([^()\n]{0,40}\)|\s*,[^,\n]{1,90},)\s*$"
-)
-_ABBREV = frozenset(
-    "mr mrs ms dr sen rep gov gen col lt st jr sr vs u.s d.c no inc corp co sgt capt adm rev prof ft mt"
-    " jan feb aug sept oct nov dec calif fla mass conn ariz".split()
-)
-_PARTICLES = frozenset("al el de del da di van von der bin ibn la le du dos".split())
-_DIRECT_MIN_WORDS = 3  # one- or two-word quoted terms without a cue nearby are scare quotes
-_WINDOW = 260
-
-
-def normalise_source(name: str) -> str:
-    """One canonical name for a source: no "the", no titles, outlet aliases folded."""
-    s = re.sub(r"\s+", " ", name.replace("\u2019", "'")).strip(" ,.:;\"'\u201c\u201d")
-    s = re.sub(r"\s*\([^)]*\)", "", s)
-    s = re.sub(r"'s?$", "", s)
-    alias = OUTLET_ALIASES.get(s.lower()) or OUTLET_ALIASES.get(re.sub(r"(?i)^the ", "", s).lower())
-    if alias:
-        return alias
-    words = s.split()
-    if " of " in s and len(s.split(" of ")[0].split()) >= 2 and is_cap(words[1]):
-        words = s.split(" of ")[0].split()  # 'Bill O'Reilly of Fox News'
-    while words and words[0].lower() in STOP_WORDS:
-        words.pop(0)
-    lower = [i for i, w in enumerate(words[:-1]) if w.islower() and w not in _PARTICLES]
-    if lower and all(is_cap(w) for w in words[lower[-1] + 1 :]):
-        words = words[lower[-1] + 1 :]  # 'Union leader Maria Gomez', 'Secretary of State John Kerry'
-
-    while len(words) > 1 and words[0].lower() in TITLES and is_cap(words[1]):
-        words.pop(0)
-    while words and words[0].lower() == "the":
-        words.pop(0)
-    words = [w for i, w in enumerate(words) if not (0 < i < len(words) - 1 and re.fullmatch(r"[A-Z]\.", w))]
-    s = " ".join(words)
-    return OUTLET_ALIASES.get(s.lower(), s)
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -139,37 +108,6 @@ def _inner(text: str, start: int, end: int) -> tuple[str, int, int]:
     return body, s, e
 
 
-def _sentence_start(text: str, pos: int, floor: int) -> int:
-    """Where the sentence holding pos begins (not before floor; abbreviations do not end one)."""
-    lo = max(floor, pos - _WINDOW)
-    best = lo
-    for m in _SENT_END_RE.finditer(text, lo, pos):
-        if not (m[0][0] == "." and _is_abbrev(text, m.start(), lo)):
-            best = m.end()
-    return best
-
-
-def _subject(text: str, lo: int, hi: int) -> tuple[int, int] | None:
-    """The speaker phrase ending at hi (a name, a pronoun or a short noun phrase), as offsets."""
-    seg = text[lo:hi]
-    for _ in range(4):
-        m = _TRAIL_RE.search(seg)
-        if not m or not m.start():
-            break
-        if m[0].rstrip().endswith(","):  # 'Smith, a spokesman for X,' or 'a spokesman for X, John Smith,'
-            span = name_span(seg[: m.start()]) or name_span(m[0].strip().strip(","), from_start=True)
-            if span and seg[: m.start()].strip() and span == name_span(seg[: m.start()]):
-                return lo + span[0], lo + span[1]
-            inner = m[0].strip()[1:-1]
-            span = name_span(inner)
-            if span:
-                off = lo + m.start() + m[0].index(inner)
-                return off + span[0], off + span[1]
-        seg = seg[: m.start()]
-    span = name_span(seg)
-    return (lo + span[0], lo + span[1]) if span else None
-
-
 class _Cue(NamedTuple):
     """A cue word and its offsets."""
 
@@ -198,16 +136,10 @@ class _Cues:
 def _clause(text: str, lo: int, hi: int) -> int:
     """Where the clause starting at lo ends (an abbreviation's full stop does not end it)."""
     for m in _CLAUSE_END_RE.finditer(text, lo, hi):
-        if m[0] == "." and _is_abbrev(text, m.start(), lo):
+        if m[0] == "." and is_abbrev(text, m.start(), lo):
             continue
         return m.start()
     return hi
-
-
-def _is_abbrev(text: str, dot: int, lo: int) -> bool:
-    """True when the full stop at dot closes an abbreviation or an initial ("Sen.", "J.")."""
-    word = text[max(lo, dot - 6) : dot].split()[-1:]
-    return bool(word) and (word[0].lower().lstrip("(") in _ABBREV or bool(re.fullmatch(r"[A-Z]|[A-Z]\.[A-Z]", word[0])))
 
 
 def _after(text: str, cue_index: _Cues, qe: int, pe: int) -> tuple[int, int, str] | None:
@@ -225,12 +157,23 @@ def _after(text: str, cue_index: _Cues, qe: int, pe: int) -> tuple[int, int, str
             tail = clause[c_end:].split(",")[0]
             span = name_span(tail, from_start=True)
             if span and (
-                is_cap(tail[span[0] : span[1]]) or tail[span[0] : span[1]].lower() in PRONOUNS or word in _INVERTING
+                is_cap(tail[span[0] : span[1]]) or tail[span[0] : span[1]].lower() in PRONOUNS or word in INVERTING
             ):
                 return qe + c_end + span[0], qe + c_end + span[1], word
             return None
-        sub = _subject(text, qe, qe + c_start)
-        if sub and len(text[qe : sub[0]].split()) <= 3 and not re.search(r"[.!?;]", text[qe : sub[0]]):
+        if word in INVERTING and re.fullmatch(r"[^.!?;]{0,120},\s*", clause[:c_start]):
+            tail = clause[c_end:].split(",")[0]  # '"..." that he can win, said John Smith.'
+            span = name_span(tail, from_start=True)
+            if span and is_cap(tail[span[0] : span[1]]) and re.match(r"\s*(?:[.,]|$)", tail[span[1] :]):
+                return qe + c_end + span[0], qe + c_end + span[1], word
+        sub = speaker_span(text, qe, qe + c_start)
+        gap = text[qe : sub[0]] if sub else "."
+        role = _ROLE_RE.fullmatch(gap)
+        if sub and role:  # '"..." a spokesman for committee Democrats said'
+            sub, gap = (qe + role.start(1), sub[1]), gap[: role.start(1)]
+        # '"..." she said', '"..." than the others, Smith said.'
+        near = len(gap.split()) <= 3 or (re.search(r",\s*$", gap) and REPORT_TAIL_RE.match(text, qe + c_end))
+        if sub and near and not re.search(r"[.!?;]", gap):
             return sub[0], sub[1], word
     return None
 
@@ -244,7 +187,7 @@ def _before(
     if pre.endswith((".", "!", "?")):
         return None  # the sentence before has ended: this quotation is not introduced by it
     end = floor + len(pre.rstrip(":,\u2014 "))
-    start = _sentence_start(text, end, floor)
+    start = sentence_start(text, end, floor)
     for cue in reversed(cue_index.between(start, end)):
         word = cue.word.lower()
         if word in _ING_CUES:
@@ -257,10 +200,10 @@ def _before(
             if span:
                 return cue.end + span[0], cue.end + span[1], word
             continue
-        sub = _subject(text, start, cue.start)
+        sub = speaker_span(text, start, cue.start)
         if sub:
             return sub[0], sub[1], cue.word
-        span = name_span(text[cue.end : end].split(",")[0], from_start=True) if word in _INVERTING else None
+        span = name_span(text[cue.end : end].split(",")[0], from_start=True) if word in INVERTING else None
         if (
             span
             and text[cue.end + span[1] : end].strip()[:1] in ("", ",")
@@ -268,37 +211,41 @@ def _before(
         ):
             return cue.end + span[0], cue.end + span[1], cue.word
     if colon and end - start < 200:
-        sub = _sentence_subject(text, start, end) or _subject(text, start, end)
+        sub = _sentence_subject(text, start, end) or speaker_span(text, start, end)
         if sub:
             return sub[0], sub[1], None
     return _sentence_subject(text, start, end) if subject else None
 
 
+def _announced(text: str, cue_index: _Cues, dot: int, floor: int) -> tuple[int, int, str] | None:
+    """'Smith said in a statement. "..."': a cue with nothing said after it introduces the next quotation."""
+    start = sentence_start(text, dot, floor)
+    cues = cue_index.between(start, dot)
+    if not cues or cues[-1].word not in INVERTING or not REPORT_TAIL_RE.fullmatch(text, cues[-1].end, dot + 1):
+        return None
+    sub = speaker_span(text, start, cues[-1].start)
+    return (sub[0], sub[1], cues[-1].word) if sub else None
+
+
 def _sentence_subject(text: str, start: int, end: int) -> tuple[int, int, None] | None:
     """No cue: the subject of the sentence holding a mixed quotation ('Romney attacked Trump for "..."')."""
     lead = text[start:end]
-    m = re.match(r"\s*(?:(?:But|And|So|Yet|Still|Then|Now|Instead)\s+|[^,\n]{0,50},\s+)?", lead)
-    rest = lead[m.end() :] if m else lead
-    span = name_span(rest[:80], from_start=True)
-    if not span or not re.match(r"\s*(?:\w+ly\s+)?[a-z]{2,}", rest[span[1] :]):
-        return None
-    off = start + len(lead) - len(rest)
-    mention = text[off + span[0] : off + span[1]]
-    if mention.lower() not in PRONOUNS and not is_cap(mention.split()[-1]):
-        return None
-    return off + span[0], off + span[1], None
-
-
-def _source(speakers: Speakers, text: str, s: int, e: int) -> str | None:
-    """The normalised source for a mention: pronouns resolved, surnames expanded, non-names dropped."""
-    mention = text[s:e]
-    low = mention.lower()
-    if low in PRONOUNS:
-        return speakers.resolve_pronoun(low, s)
-    words = mention.split()
-    if not words or not is_cap(words[-1]) or re.sub(r"['\u2019]s?$", "", words[-1].lower().strip(".,")) in NON_NAMES:
-        return None
-    return speakers.full_name(normalise_source(mention), s) or None
+    m = re.match(r"\s*(?:(?:But|And|So|Yet|Still|Then|Now|Instead)\s+|[^,\n]{0,100},\s+)?", lead)
+    # 'In Iowa, Trump ...', then the whole lead: 'Mike Huckabee, for his part, ...'
+    for skip in dict.fromkeys((m.end() if m else 0, 0)):
+        rest = lead[skip:]
+        span = name_span(rest[:80], from_start=True)
+        if not span:
+            continue
+        verb = rest[span[1] :]
+        apposition = re.match(r",[^,\n]{1,140},", verb) if skip == 0 else None
+        if not re.match(r"\s*(?:\w+ly\s+)?[a-z]{2,}", verb[apposition.end() if apposition else 0 :]):
+            continue
+        mention = rest[span[0] : span[1]]
+        if mention.lower() not in PRONOUNS and not is_cap(mention.split()[-1]):
+            continue
+        return start + skip + span[0], start + skip + span[1], None
+    return None
 
 
 def _direct(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list[Quote]:
@@ -312,28 +259,36 @@ def _direct(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list
         while pi + 1 < len(paras) and paras[pi][1] <= qs:
             pi += 1
         ps, _ = paras[pi] if paras else (0, len(text))
-        pe = text.find("\n", qe, qe + _WINDOW)
-        pe = pe if pe >= 0 else min(len(text), qe + _WINDOW)
-        floor = max(ps, qs - _WINDOW)  # bounded windows keep the cost linear
+        pe = text.find("\n", qe, qe + WINDOW)
+        pe = pe if pe >= 0 else min(len(text), qe + WINDOW)
+        floor = max(ps, qs - WINDOW)  # bounded windows keep the cost linear
         prev = paras[pi - 1] if pi > 0 else (0, 0)
         if qs - ps < 8 and not text[ps:qs].strip() and text[max(prev[0], prev[1] - 8) : prev[1]].rstrip().endswith(":"):
-            floor = max(prev[0], prev[1] - _WINDOW)  # 'as Al Jazeera wrote:' closing the paragraph before
+            floor = max(prev[0], prev[1] - WINDOW)  # 'as Al Jazeera wrote:' closing the paragraph before
         words, inner_s, inner_e = _inner(text, qs, qe)
-        start = _sentence_start(text, qs, floor)
+        start = sentence_start(text, qs, floor)
         if text[start:qs].strip(" \t\u2014\u2013-(:"):  # mid-sentence: 'Smith called it "a disgrace"'
-            post = None
-            found = _before(text, cues, qs, floor) or _after(text, cues, qe, pe) or _before(text, cues, qs, floor, True)
+            post = _after(text, cues, qe, pe)
+            if not (post and _INVERTED_RE.match(text, qe)):  # '... a "cautionary tale," said Susan Crawford'
+                post = _before(text, cues, qs, floor) or post
+            found = post or _before(text, cues, qs, floor, True)
             post = found if found and found[0] >= qe else None
         else:
             post = _after(text, cues, qe, pe)
             found = post or _before(text, cues, qs, floor, True)
-        short = len(words.split()) < _DIRECT_MIN_WORDS
+        short = len(words.split()) < MIN_WORDS
         if (not post and _title_like(words)) or (short and found is None):
             continue  # quoted titles and scare quotes
-        if short and found[2] is None and not _source(speakers, text, found[0], found[1]):
+        if short and found[2] is None and not source_name(speakers, text, found[0], found[1]):
             continue  # a short term with no cue and no named speaker: scare quotes
+        credited = _according_in(text, cues, start, qs, qe, pe)
+        if credited and (found is None or source_name(speakers, text, credited[0], credited[1])):
+            found = credited  # the outlet or document the sentence credits, over the speaker it quotes
+        split = last is not None and ps <= last.end < last.source_start and last.source_end <= qs < last.end + 100
+        if found is None and not split and text[floor:qs].rstrip().endswith((".", "!", "?")):
+            found = _announced(text, cues, len(text[:qs].rstrip()) - 1, floor)
         if found is None:
-            if last is not None and ps <= last.end < last.source_start and last.source_end <= qs < last.end + 100:
+            if split and last is not None:
                 out[-1] = last = replace(last, text=f"{last.text} {words}", end=inner_e)  # split by 'she said'
             elif last is not None and last.end >= paras[max(pi - 1, 0)][0]:
                 out.append(replace(last, text=words, start=inner_s, end=inner_e))
@@ -343,11 +298,32 @@ def _direct(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list
             continue
         ms, me, cue = found
         q = Quote(
-            words, _source(speakers, text, ms, me), cue and cue.lower(), "direct", inner_s, inner_e, text[ms:me], ms, me
+            words,
+            source_name(speakers, text, ms, me),
+            cue and cue.lower(),
+            "direct",
+            inner_s,
+            inner_e,
+            text[ms:me],
+            ms,
+            me,
         )
         out.append(q)
         last = q
     return out
+
+
+def _according_in(text: str, cue_index: _Cues, start: int, qs: int, qe: int, pe: int) -> tuple[int, int, str] | None:
+    """'According to X, ... "..."' or '"...," she said, according to X': X is the source the text credits."""
+    end = sentence_end(text, qe, pe)
+    for cue in cue_index.between(start, qs) + cue_index.between(qe, end):
+        if cue.word.lower() != "according to":
+            continue
+        tail = text[cue.end : end].split(",")[0]
+        span = name_span(tail, from_start=True)
+        if span and tail[span[0]] not in '\u201c"' and tail[span[0] : span[1]].lower() not in PRONOUNS:
+            return cue.end + span[0], cue.end + span[1], "according to"
+    return None
 
 
 def _title_like(words: str) -> bool:
@@ -357,66 +333,51 @@ def _title_like(words: str) -> bool:
     return len(toks) <= 8 and all(is_cap(t) or t.lower() in small or not t for t in toks)
 
 
-def _indirect(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list[Quote]:
-    """'the Wall Street Journal reported', 'according to X', 'X said that ...' outside quotation marks."""
-    masked = list(text)
-    for s, e in spans:
-        masked[s:e] = " " * (e - s)
-    plain = "".join(masked)
-    out: list[Quote] = []
-    for cue in _INDIRECT_CUE_RE.finditer(plain):
-        if cue[0] != "according to" and not _INDIRECT_NEXT_RE.match(plain, cue.end(), cue.end() + 60):
-            continue
-        start = _sentence_start(plain, cue.start(), 0)
-        limit = min(len(plain), cue.end() + _WINDOW)
-        end_m = _SENT_END_RE.search(plain, cue.end(), limit)
-        end = end_m.start() + 1 if end_m else limit
-        word = cue[0]
-        if word == "according to":
-            tail = plain[cue.end() : end].split(",")[0]
-            span = name_span(tail, from_start=True)
-            if not span:
-                continue
-            ms, me = cue.end() + span[0], cue.end() + span[1]
-            cs, ce = (me, end) if plain[start : cue.start()].strip() == "" else (start, cue.start())
-        else:
-            sub = _subject(plain, start, cue.start())
-            after = plain[cue.end() : end]
-            if not sub:
-                continue
-            ms, me = sub
-            if re.match(r"\s*[.,]?\s*$", after) and re.search(r",\s*$", plain[start:ms]):
-                cs, ce = start, plain.rindex(",", start, ms)
-            elif re.match(r"[^.,;]{0,40}?\bthat\b", after):
-                cs, ce = cue.end() + after.index("that") + 4, end
-            else:
-                continue
-        source = _source(speakers, text, ms, me)
-        content = text[cs:ce].strip(" ,.")
-        if source and source.lower() not in PRONOUNS and content:
-            off = text.index(content, cs)
-            out.append(Quote(content, source, word, "indirect", off, off + len(content), text[ms:me], ms, me))
-    return out
-
-
 def extract_quotes(text: str) -> list[Quote]:
     """Find quotations and attributions in text, in order; offsets are into text."""
     spans = _quote_spans(text)
     speakers = Speakers(text, spans)
-    quotes = _direct(text, spans, speakers) + _indirect(text, spans, speakers)
+    quotes = _direct(text, spans, speakers) + indirect_quotes(text, spans, speakers)
     return sorted(quotes, key=lambda q: q.start)
+
+
+def _words(text: str) -> str:
+    """Text reduced to its lower-case words, for comparing quotes whatever their punctuation."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _dedupe(quotes: list[Quote]) -> list[Quote]:
+    """A quote repeated on its own or inside a longer one (a pull quote in the running text) counts once:
+    the longer, attributed copy is kept."""
+    keys = [_words(q.text) for q in quotes]
+
+    def dominated(i: int) -> bool:
+        q = quotes[i]
+        for j, other in enumerate(quotes):
+            if j == i or keys[i] not in keys[j]:
+                continue
+            if keys[j] != keys[i]:  # inside a longer quote: drop unless it names someone else
+                if q.source is None or q.source == other.source:
+                    return True
+            elif (q.source is None, i) > (other.source is None, j):  # the same quote: keep the attributed one
+                return True
+        return False
+
+    return [q for i, q in enumerate(quotes) if not dominated(i)]
 
 
 def attribute(article: Article) -> Article:
     """Fill article.quotes and article.sources from its body and block quotes."""
     quotes = extract_quotes(article.body)
-    seen = {" ".join(q.text.split()) for q in quotes}
-    for block in article.blockquotes:
+    seen = {_words(q.text) for q in quotes}
+    body = _words(article.body)
+    for block in article.blockquotes:  # a pull quote repeats the body: count it once
         for q in extract_quotes(block):
-            key = " ".join(q.text.split())
-            if key not in seen and key not in " ".join(article.body.split()):
+            key = _words(q.text)
+            if key not in seen and key not in body:
                 seen.add(key)
                 quotes.append(q)
-    article.quotes = quotes
+    article.quotes = _dedupe(quotes)
+    quotes = article.quotes
     article.sources = list(dict.fromkeys(q.source for q in quotes if q.source))
     return article

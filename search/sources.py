@@ -68,7 +68,8 @@ ORG_WORDS = frozenset(
     army forces force police city county state states republic kingdom nations street avenue magazine
     channel radio tv television review daily weekly herald tribune gazette telegraph observer
     register chronicle reporter examiner inquirer globe sun star mail express record today hill
-    beast politico reuters bloomberg twitter facebook instagram youtube google
+    beast politico reuters bloomberg twitter facebook instagram youtube google chamber authority trust
+    society museum library academy institution assembly parliament government ledger courier bulletin
     monday tuesday wednesday thursday friday saturday sunday january february march april june
     july august september october november december america iowa hampshire carolina""".split()
 )
@@ -176,7 +177,8 @@ def _forward(toks: list[re.Match[str]]) -> tuple[int, int] | None:
     for i, tok in enumerate(toks[:8]):
         word = _bare(tok[0])
         low = word.lower()
-        if not word or (low in STOP_WORDS and not (i == 0 and low in _DETERMINERS)):
+        of_name = low == "of" and end is not None and i + 1 < len(toks) and is_cap(toks[i + 1][0])
+        if not word or (low in STOP_WORDS and not (i == 0 and low in _DETERMINERS) and not of_name):
             break
         if is_cap(word) or (i == 0 and low in _DETERMINERS) or (low == "of" and end is not None):
             end = tok.start() + len(word) if low != "of" else end
@@ -196,6 +198,7 @@ class Speakers:
         self.positions: list[int] = []
         self.names: list[str] = []
         self.by_surname: dict[str, list[tuple[int, str]]] = {}
+        self.by_surname_lower: set[str] = set()  # surnames of people named in full, lower-cased
         qi = 0
         for run in _RUN_RE.finditer(text):
             while qi < len(quote_spans) and quote_spans[qi][1] <= run.start():
@@ -234,6 +237,7 @@ class Speakers:
             return None
         name = " ".join(w for w in words if not re.fullmatch(r"[A-Z]\.?", w))
         self.by_surname.setdefault(words[-1], []).append((len(self.positions), name))
+        self.by_surname_lower.add(words[-1].lower())
         return name
 
     def resolve_pronoun(self, pronoun: str, pos: int) -> str | None:

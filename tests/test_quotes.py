@@ -180,3 +180,77 @@ def test_one_megabyte_body() -> None:
     body = (SEED_BODY + "\n\n") * (1_000_000 // len(SEED_BODY))
     quotes = extract_quotes(body)
     assert sum(q.kind == "direct" for q in quotes) == body.count("Tens of millions")
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "cue"),
+    [
+        (
+            "The repairs cost 212 million crowns, about 18 percent more than first budgeted, "
+            "the Kestrel Courier reported last spring.",
+            "Kestrel Courier",
+            "reported",
+        ),
+        (
+            "According to the Kestrel Chamber of Commerce, eleven businesses on the street "
+            "closed in the past two years.",
+            "Kestrel Chamber of Commerce",
+            "according to",
+        ),
+        (
+            "Insurers expect claims to run into the tens of millions, the Valley Ledger reported, "
+            "citing two people familiar with early estimates.",
+            "Valley Ledger",
+            "reported",
+        ),
+        (
+            "Local residents have agreed to shield street lamps in the villages below the summit, "
+            "the Highland Observer reported last year.",
+            "Highland Observer",
+            "reported",
+        ),
+        (
+            "About 4,200 supporters watched the final, a record for the competition, "
+            "according to the Football Association.",
+            "Football Association",
+            "according to",
+        ),
+        ("Ms Lindqvist said the library money was well spent.", "Lindqvist", "said"),
+        ("The Wall Street Journal reported that talks had stalled.", "Wall Street Journal", "reported"),
+        ("Reuters reported on Tuesday that the ferry contract had been cancelled.", "Reuters", "reported"),
+        (
+            "The ferry contract was cancelled in March, as the New York Times first reported.",
+            "New York Times",
+            "reported",
+        ),
+        ("The bridge will close for repairs in May, said councillor Petra Novak.", "Petra Novak", "said"),
+        ("The budget is balanced for the first time, said Mayor Tomasz Wierzbicki.", "Tomasz Wierzbicki", "said"),
+    ],
+)
+def test_indirect_attributions(text: str, source: str, cue: str) -> None:
+    (q,) = extract_quotes(text)
+    assert (q.source, q.cue, q.kind) == (source, cue, "indirect")
+    assert text[q.start : q.end] == q.text and len(q.text.split()) >= 3
+    assert source.split()[-1] in text[q.source_start : q.source_end]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "About 4,200 supporters watched the final, a record for the competition, "
+        "according to the county football association.",
+        "Reservoir levels stood at 87 percent of capacity on Wednesday, according to the authority's weekly bulletin.",
+        "The project was funded by a grant from the Harbour Heritage Fund, according to the archive's annual report.",
+    ],
+)
+def test_unnamed_indirect_sources_are_skipped(text: str) -> None:
+    assert [q.source for q in extract_quotes(text) if q.source] == []
+
+
+def test_indirect_needs_a_named_source() -> None:
+    text = (
+        "The committee said the budget was balanced. The weather was bad, the spokesman said. "
+        "Most shops said they would open on Sunday. For his part, Tom Reyes said. "
+        "Anna Berg, 41, a baker from the old town, said she would stay. Media reports say the vote was close."
+    )
+    assert [(q.source, q.text) for q in extract_quotes(text)] == [("Anna Berg", "she would stay")]

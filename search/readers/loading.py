@@ -89,9 +89,12 @@ def decode(data: bytes, declared: str | None = None) -> str:
                 pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:MAX_BYTES]).best()
-    if best is not None:
-        return str(best)
+    matches = list(from_bytes(data[:MAX_BYTES]))
+    if matches:
+        best = matches[0]
+        # Short texts often tie between several single-byte charsets; the Western one is the likeliest.
+        tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+        return str(next((m for m in tied if m.encoding == "cp1252"), best))
     return data.decode("cp1252", errors="replace")
 
 
