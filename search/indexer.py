@@ -8,8 +8,11 @@ writer runs in this process. A failed file is listed in the report and retried o
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import multiprocessing.util
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +28,23 @@ from search.parsing import corpus_files, parse_file
 from search.store import IndexStore
 
 Progress = Callable[[int, int], None]  # (files done, files to parse)
+
+
+def _die_with_parent(_registered: object = None) -> None:
+    """In every process this job forks (parsing pool, Whoosh sub-writers): die when the job dies.
+
+    Forked children share the job's lock (flock follows the open file); a child orphaned by a SIGKILLed
+    job would otherwise hold the lock, and the index, forever.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+multiprocessing.util.register_after_fork(_die_with_parent, _die_with_parent)
 
 
 @dataclass
@@ -111,6 +131,7 @@ class Indexer:
         t0 = time.monotonic()
         roots = [Path(p) for p in (paths or [self.settings.corpus])]
         with self.store.lock(wait=lock_wait):
+            self.store.remove_abandoned()
             build = self.store.current()
             if full or build is None:
                 report.mode = "full"

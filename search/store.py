@@ -76,6 +76,22 @@ class IndexStore:
             if old.resolve() not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
+    def remove_abandoned(self) -> list[str]:
+        """Delete what a killed job left behind: builds newer than the live one, and temporary links.
+
+        Call with the job lock held. The live build and older ones (the rollback) are kept.
+        """
+        removed = []
+        current = self.current()
+        for tmp in self.root.glob(".current-*"):
+            tmp.unlink(missing_ok=True)
+        if self.builds.is_dir():
+            for build in self.builds.iterdir():
+                if current is None or (build.resolve() != current.resolve() and build.name > current.name):
+                    shutil.rmtree(build, ignore_errors=True)
+                    removed.append(build.name)
+        return removed
+
     # -- manifest -----------------------------------------------------------------------------------
     @staticmethod
     def load_manifest(build: Path) -> dict[str, dict[str, Any]]:
