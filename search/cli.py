@@ -248,3 +248,34 @@ def _show_results(results) -> None:
     for name, values in results.facets.items():
         if values:
             click.echo(f"\n{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))
+
+
+@main.command()
+@click.option("--every", default=None, help="Run every DURATION: 30s, 10m, 1h, 1h30m.")
+@click.option("--cron", default=None, help='Run on a crontab schedule, e.g. "*/10 * * * *".')
+@click.option("--full", is_flag=True, help="Rebuild from scratch on each run instead of updating.")
+@click.option("--wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds a run waits for another indexing job (cron, a timer) before skipping its turn.")
+@click.pass_obj
+def schedule(settings: Settings, every: str | None, cron: str | None, full: bool, wait: float) -> None:
+    """Run the indexing job on a schedule, in the foreground, until SIGTERM or Ctrl-C.
+
+    One run starts at once, then one per interval (runs never overlap; a late one is not run twice). Each
+    run is logged and its report kept for `newsearch status`; a failing run is logged and the schedule
+    goes on. On SIGTERM or Ctrl-C the run in progress finishes, then the command exits 0.
+
+    Example:
+
+        newsearch schedule --every 10m
+    """
+    import logging
+
+    from search.schedule import ReindexJob, run_forever, trigger_for
+
+    try:
+        trigger = trigger_for(every, cron)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    run_forever(ReindexJob(settings, full=full, lock_wait=wait), trigger)

@@ -130,14 +130,17 @@ class Indexer:
         report = IndexReport(started=_now())
         t0 = time.monotonic()
         roots = [Path(p) for p in (paths or [self.settings.corpus])]
-        with self.store.lock(wait=lock_wait):
-            self.store.remove_abandoned()
-            build = self.store.current()
-            if full or build is None:
-                report.mode = "full"
-                self._full(roots, report, progress)
-            else:
-                self._incremental(build, roots, report, progress)
+        try:
+            with self.store.lock(wait=lock_wait):
+                self.store.remove_abandoned()
+                build = self.store.current()
+                if full or build is None:
+                    report.mode = "full"
+                    self._full(roots, report, progress)
+                else:
+                    self._incremental(build, roots, report, progress)
+        except OSError as e:  # disk full, permissions, a file where a folder should be
+            raise IndexWriteError(f"the index could not be written: {e}") from e
         report.finished = _now()
         report.duration_s = round(time.monotonic() - t0, 3)
         self.store.add_run(report.to_dict())

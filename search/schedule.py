@@ -1,0 +1,113 @@
+"""The scheduled reindexing job: `newsearch schedule --every 10m` or `--cron "*/10 * * * *"`.
+
+Runs the incremental indexer on a schedule in the foreground (for a container or a systemd service),
+logs one line per run, survives a failing run, and on SIGTERM or Ctrl-C stops taking new runs and lets
+the run in progress finish (a writer killed outright would also leave the last commit intact, see
+WHOOSH.md, but finishing is kinder to the next run). APScheduler does the timing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from search.config import Settings
+from search.errors import IndexLocked, NewsearchError
+from search.indexer import Indexer
+
+log = logging.getLogger("newsearch.schedule")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.I)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration like "30s", "10m", "1h", "1h30m" or "90" (seconds); ValueError otherwise."""
+    s = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+        seconds = float(s)
+    else:
+        parts = _DURATION.findall(s)
+        if not parts or _DURATION.sub("", s).strip():
+            raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 10m, 1h, 1h30m)")
+        seconds = sum(float(n) * _UNITS[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError("the interval must be longer than zero")
+    return seconds
+
+
+def trigger_for(every: str | None, cron: str | None) -> IntervalTrigger | CronTrigger:
+    """The APScheduler trigger for --every or --cron (exactly one of them)."""
+    if bool(every) == bool(cron):
+        raise ValueError("give either --every or --cron")
+    if every:
+        return IntervalTrigger(seconds=parse_duration(every))
+    try:
+        return CronTrigger.from_crontab(cron)
+    except ValueError as e:
+        raise ValueError(f"not a crontab expression: {cron!r} ({e})") from None
+
+
+class ReindexJob:
+    """One scheduled unit of work: an incremental (or full) indexer run that never raises."""
+
+    def __init__(self, settings: Settings, full: bool = False, lock_wait: float = 0.0,
+                 on_report: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.settings = settings
+        self.full = full
+        self.lock_wait = lock_wait
+        self.on_report = on_report
+        self.runs = 0
+        self.failures = 0
+
+    def __call__(self) -> None:
+        self.runs += 1
+        try:
+            report = Indexer(self.settings).run(full=self.full, lock_wait=self.lock_wait).to_dict()
+        except IndexLocked as e:
+            log.warning("run %d skipped: %s", self.runs, e)
+            return
+        except NewsearchError as e:
+            self.failures += 1
+            log.error("run %d failed: %s", self.runs, e)
+            return
+        except Exception:  # a failing run must not stop the schedule
+            self.failures += 1
+            log.exception("run %d failed", self.runs)
+            return
+        failed = len(report["failed"])
+        log.info("run %d done in %.2fs: %d added, %d updated, %d deleted, %d unchanged, %d failed; %d articles "
+                 "(generation %s)", self.runs, report["duration_s"], report["added"], report["updated"],
+                 report["deleted"], report["unchanged"], failed, report["articles"], report["generation"])
+        if self.on_report:
+            self.on_report(report)
+
+
+def run_forever(job: ReindexJob, trigger: IntervalTrigger | CronTrigger, run_now: bool = True,
+                stop: threading.Event | None = None) -> None:
+    """Run the job on the trigger until SIGTERM/SIGINT (or `stop` is set); the run in progress finishes."""
+    scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    scheduler.add_job(job, trigger, id="reindex", name="reindex")
+    if run_now:
+        scheduler.add_job(job, id="reindex-now", name="first run")
+
+    def shut_down(signum: int, _frame: object) -> None:
+        log.info("received %s: finishing the run in progress, then stopping", signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)  # returns once the running job (if any) has finished
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, shut_down)
+        signal.signal(signal.SIGINT, shut_down)
+    if stop is not None:
+        threading.Thread(target=lambda: (stop.wait(), scheduler.shutdown(wait=True)), daemon=True).start()
+    log.info("schedule started: %s", json.dumps(str(trigger)))
+    scheduler.start()  # blocks until shut down
+    log.info("schedule stopped after %d runs (%d failed)", job.runs, job.failures)
