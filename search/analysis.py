@@ -165,3 +165,60 @@ def variants(term: str) -> list[str]:
             plurals = [stem + "s"]
         out += [p for p in plurals if p not in out and light_stem(p) == stem]
     return out
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def _verb_bases(term: str) -> list[str]:
+    """Possible bases of an -ed / -ing form, most likely first ("hoped" -> hope, hop; "stopped" -> stop)."""
+    for suffix in ("ing", "ed"):
+        stem = term[: -len(suffix)]
+        if term.endswith(suffix) and len(stem) >= 3 and any(c in _VOWELS for c in stem):
+            if suffix == "ed" and stem.endswith("i"):  # "carried" -> carry
+                return [stem[:-1] + "y"]
+            out = [stem + "e", stem]
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":  # "stopped" -> stop
+                out.insert(0, stem[:-1])
+            return out
+    return []
+
+
+def _inflections(base: str) -> list[str]:
+    """Plural / third person and -ed / -ing forms of a base word."""
+    out = variants(base)[1:]
+    if len(base) < 3 or not base.isalpha() or base in NO_STEM:
+        return out
+    if base.endswith("e"):
+        out += [base + "d", base[:-1] + "ing"]
+    elif base.endswith("y") and base[-2:-1] not in _VOWELS:
+        out += [base[:-1] + "ied", base + "ing"]
+    else:
+        out += [base + "ed", base + "ing"]
+        if len(base) <= 5 and base[-1] not in _VOWELS | {"w", "x", "y"} and base[-2] in _VOWELS \
+                and base[-3:-2] not in _VOWELS:  # "stop" -> stopped, stopping
+            out += [base + base[-1] + "ed", base + base[-1] + "ing"]
+    return out
+
+
+def forms(term: str, present) -> list[str]:
+    """The forms of a folded query word an index holds (`present(t)` says whether it does): the word,
+    its singular and plurals, and its -ed / -ing forms, all sharing one base.
+
+    Inflection only, never derivation: "united" finds "unite" and "uniting" (when the index has "unite")
+    but not "unit"; "news" stays "news"; "university" never meets "universe".
+    """
+    base = base_of(term, present)
+    found = [t for t in dict.fromkeys([term, base, *_inflections(base)])
+             if t == term or (present(t) and base_of(t, present) == base)]
+    return found
+
+
+def base_of(term: str, present) -> str:
+    """The base a folded word is an inflection of, judged by which bases the index holds."""
+    if term in NO_STEM:
+        return term
+    for base in _verb_bases(term):
+        if present(base):
+            return base
+    return light_stem(term)

@@ -191,8 +191,8 @@ class Postings:
         if not len(matched):
             return total
         n_docs = self.size
-        for fieldname, text, boost in positive_terms(q):
-            ids, tfs = self.term(fieldname, text)
+        for fieldname, texts, boost in positive_terms(q):
+            ids, tfs = self.group(fieldname, texts)
             if not len(ids):
                 continue
             where = np.searchsorted(matched, ids)
@@ -209,36 +209,62 @@ class Postings:
             total[where[hit]] += boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * dl / avg))
         return total
 
+    def group(self, fieldname: str, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The forms of one word (singular, plural) as a single term: documents with any, frequencies summed."""
+        if len(texts) == 1:
+            return self.term(fieldname, texts[0])
+        parts = [self.term(fieldname, t) for t in texts]
+        ids = np.concatenate([p[0] for p in parts])
+        tfs = np.concatenate([p[1] for p in parts])
+        if not len(ids):
+            return ids, tfs
+        uniq, inverse = np.unique(ids, return_inverse=True)
+        return uniq, np.bincount(inverse, weights=tfs).astype(np.float32)
+
     def matched_terms(self, q: wq.Query, docnum: int) -> list[tuple[str, str]]:
         """The (field, term) pairs of the query that occur in one document."""
         out = []
-        for fieldname, text, _ in positive_terms(q):
-            ids, _ = self.term(fieldname, text)
-            i = np.searchsorted(ids, docnum)
-            if i < len(ids) and ids[i] == docnum:
-                out.append((fieldname, text if isinstance(text, str) else text.decode("utf-8")))
+        for fieldname, texts, _ in positive_terms(q):
+            for text in texts:
+                ids, _ = self.term(fieldname, text)
+                i = np.searchsorted(ids, docnum)
+                if i < len(ids) and ids[i] == docnum:
+                    out.append((fieldname, text if isinstance(text, str) else text.decode("utf-8")))
         return out
 
 
-def positive_terms(q: wq.Query) -> list[tuple[str, str, float]]:
-    """(field, term, boost) for every term a document is rewarded for (not those under NOT)."""
-    out: list[tuple[str, str, float]] = []
+def positive_terms(q: wq.Query) -> list[tuple[str, tuple[str, ...], float]]:
+    """(field, forms, boost) for every word a document is rewarded for (not those under NOT).
+
+    An Or of terms in one field with one boost is the forms of one word (query.variants): scored as one
+    term, so an article using both "city" and "cities" is not counted twice.
+    """
+    out: list[tuple[str, tuple[str, ...], float]] = []
 
     def walk(node: wq.Query, boost: float) -> None:
         if isinstance(node, wq.Term):
-            out.append((node.fieldname, node.text, boost * node.boost))
+            out.append((node.fieldname, (node.text,), boost * node.boost))
         elif isinstance(node, wq.Phrase):
-            out.extend((node.fieldname, w, boost * node.boost) for w in node.words)
+            out.extend((node.fieldname, (w,), boost * node.boost) for w in node.words)
         elif isinstance(node, wq.AndNot):
             walk(node.a, boost * node.boost)
         elif isinstance(node, wq.Not):
             return
+        elif isinstance(node, wq.Or) and _forms_of_one_word(node):
+            first = node.subqueries[0]
+            out.append((first.fieldname, tuple(t.text for t in node.subqueries), boost * node.boost * first.boost))
         elif isinstance(node, wq.Or | wq.And):
             for sub in node.subqueries:
                 walk(sub, boost * node.boost)
 
     walk(q, 1.0)
     return out
+
+
+def _forms_of_one_word(node: wq.Or) -> bool:
+    subs = node.subqueries
+    return (len(subs) > 1 and all(isinstance(t, wq.Term) for t in subs)
+            and len({(t.fieldname, t.boost) for t in subs}) == 1)
 
 
 def _decode(m, base: int, ids_out: list, tf_out: list) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
-from search.analysis import _fold, terms, variants, words
+from search.analysis import _fold, forms, terms, words
 from search.schema import DEFAULT_FIELDS
 
 MAX_QUERY_CHARS = 1000  # the rest of a longer query is ignored (the API refuses longer ones outright)
@@ -249,8 +249,7 @@ def _compile(node: Node, reader: IndexReader | None) -> wq.Query:
         return _any_field(fields, lambda f, w: _phrase(f, found, w))
     if not found:
         return wq.NullQuery
-    forms = variants(found[0])
-    return _any_field(fields, lambda f, w: _word(f, forms, reader, w))
+    return _any_field(fields, lambda f, w: _word(f, found[0], reader, w))
 
 
 def _any_field(fields: dict[str, float], make) -> wq.Query:
@@ -260,14 +259,12 @@ def _any_field(fields: dict[str, float], make) -> wq.Query:
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
 
-def _word(fieldname: str, forms: list[str], reader: IndexReader | None, boost: float) -> wq.Query:
-    """A word in one field: the forms of it the field holds (singular and plural), or the word itself."""
-    if reader is not None and len(forms) > 1:
-        present = [f for f in forms if (fieldname, f) in reader]
-        forms = present or forms[:1]
-    if len(forms) == 1:
-        return wq.Term(fieldname, forms[0], boost=boost)
-    return wq.Or([wq.Term(fieldname, f, boost=boost) for f in forms])
+def _word(fieldname: str, word: str, reader: IndexReader | None, boost: float) -> wq.Query:
+    """A word in one field, with the inflected forms of it that the field holds (analysis.forms)."""
+    found = [word] if reader is None else forms(word, lambda t: (fieldname, t) in reader)
+    if len(found) == 1:
+        return wq.Term(fieldname, found[0], boost=boost)
+    return wq.Or([wq.Term(fieldname, f, boost=boost) for f in found])
 
 
 def _phrase(fieldname: str, tokens: list[str], boost: float) -> wq.Query:

@@ -1,7 +1,7 @@
 """The Whoosh schema: what each article field becomes in the index, and the weights ranking gives them.
 
 Each text field is indexed once, with every word as written (folded, unstemmed, stop words kept), so an
-exact phrase matches its exact words; singular/plural matching is done at query time (analysis.variants).
+exact phrase matches its exact words; singular/plural and -ed/-ing matching is done at query time (analysis.forms).
 Facets live in their own untokenized fields.
 """
 
