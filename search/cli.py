@@ -251,6 +251,56 @@ def _show_results(results) -> None:
 
 
 @main.command()
+@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1; 0.0.0.0 for all).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: 8000).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the search page, JSON API and feeds with gunicorn (builds a first index if there is none).
+
+    Settings come from deploy/gunicorn.conf.py; the options here override it.
+
+    Example:
+
+        newsearch serve --port 8000 --workers 2
+    """
+    from web.server import serve as run_server
+
+    try:
+        run_server(settings, host=host, port=port, workers=workers)
+    except (IndexLocked, IndexWriteError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as /api/status serves it.")
+@click.pass_obj
+def status(settings: Settings, as_json: bool) -> None:
+    """Show what the live index holds: articles, build, generation, when built, the last indexing run.
+
+    Example:
+
+        newsearch status --json
+    """
+    from search.engine import Engine
+
+    try:
+        info = Engine(settings).status()
+    except IndexMissing as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    click.echo(f"{info['articles']} articles in {info['index']} (build {info['build']}, generation "
+               f"{info['generation']}, built {info['built']})")
+    run = info.get("last_run")
+    if run:
+        click.echo(f"last run: {run.get('mode')} at {run.get('finished') or run.get('started')}, "
+                   f"{run.get('added', 0)} added, {run.get('updated', 0)} updated, {run.get('deleted', 0)} deleted, "
+                   f"{len(run.get('failed') or [])} failed, {run.get('duration_s', 0):.1f}s")
+
+
+@main.command()
 @click.option("--every", default=None, help="Run every DURATION: 30s, 10m, 1h, 1h30m.")
 @click.option("--cron", default=None, help='Run on a crontab schedule, e.g. "*/10 * * * *".')
 @click.option("--full", is_flag=True, help="Rebuild from scratch on each run instead of updating.")

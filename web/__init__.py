@@ -1,1 +1,98 @@
-"""The Flask front end (search page, JSON API, feeds); it arrives with the web issue."""
+"""The Flask front end: HTTP in, HTTP out, no search logic (the search page, the JSON API and the feeds).
+
+`create_app(settings)` builds the app; each worker process gets its own Engine, opened on first use (an
+Engine is not shared across a fork: gunicorn preloads the app in the master, then forks the workers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+from flask import Flask, current_app
+
+from search.config import Settings
+from search.engine import Engine
+from search.results import Hit, Results, SearchRequest
+from web.cache import AnswerCache
+
+ENGINE_KEY = "newsearch.engine"
+CACHE_KEY = "newsearch.cache"
+
+# Every response: article text is data, never markup, and no page of ours needs an inline script or a frame.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class _EngineHolder:
+    """One Engine per process: recreated when the pid changes (after gunicorn forks a worker)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pid: int | None = None
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Engine:
+        with self._lock:
+            if self._engine is None or self._pid != os.getpid():
+                self._engine, self._pid = Engine(self.settings), os.getpid()
+            return self._engine
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The newsearch web app for these settings (default: the NEWSEARCH_* environment)."""
+    from web import api, errors, feeds, pages
+
+    app = Flask(__name__)
+    app.config["NEWSEARCH_SETTINGS"] = settings or Settings.from_env()
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions[ENGINE_KEY] = _EngineHolder(app.config["NEWSEARCH_SETTINGS"])
+    app.extensions[CACHE_KEY] = AnswerCache(int(os.environ.get("NEWSEARCH_WEB_CACHE", "1024")))
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    errors.register(app)
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def engine() -> Engine:
+    """The current process's Engine for the app handling this request."""
+    return current_app.extensions[ENGINE_KEY].get()
+
+
+def search(req: SearchRequest) -> Results:
+    """Engine.search, answered from this worker's cache while the same index is live."""
+    eng = engine()
+    return current_app.extensions[CACHE_KEY].get(eng, ("search", repr(req.to_dict())), lambda: eng.search(req))
+
+
+def related(article_id: str, count: int = 5) -> list[Hit]:
+    """Engine.more_like_this, answered from this worker's cache while the same index is live."""
+    eng = engine()
+    return current_app.extensions[CACHE_KEY].get(eng, ("related", article_id, count),
+                                                 lambda: eng.more_like_this(article_id, count=count))
+
+
+def warm_up(app: Flask) -> None:
+    """Open the searcher before the first request (gunicorn's post_worker_init calls this in each worker)."""
+    from search.errors import NewsearchError
+
+    with contextlib.suppress(NewsearchError):  # no index yet: /healthz says so until one is built
+        app.extensions[ENGINE_KEY].get().count()

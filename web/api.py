@@ -1,0 +1,53 @@
+"""The JSON API: /api/search, /api/articles/<id>, /api/suggest, /api/status and its OpenAPI document.
+
+`/api/search` returns exactly `Results.to_dict()`, the same dict `newsearch search --json` prints.
+Errors have one shape, `{"error": {"status", "code", "message", "param"}}` (web/errors.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, jsonify, request
+
+from web import engine
+from web import search as run_search
+from web.openapi import document
+from web.params import search_request, suggest_params
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/search")
+def search():
+    """Ranked, highlighted results with facets for the query and filters in the URL."""
+    return jsonify(run_search(search_request(request.args)).to_dict())
+
+
+@bp.get("/articles/<article_id>")
+def article(article_id: str):
+    """The full stored article: text, captions, quotes with their sources, corpus-relative path."""
+    return jsonify(engine().article(article_id))
+
+
+@bp.get("/suggest")
+def suggest():
+    """Completions of a prefix; `format=opensearch` gives the OpenSearch suggestions shape `[q, [completions]]`."""
+    q, limit = suggest_params(request.args)
+    completions = engine().suggest(q, limit=limit) if q.strip() else []
+    if request.args.get("format") == "opensearch":
+        body = json.dumps([q, completions], ensure_ascii=False)
+        return Response(body, mimetype="application/x-suggestions+json")
+    return jsonify({"q": q, "suggestions": completions})
+
+
+@bp.get("/status")
+def status():
+    """What the live index holds: article count, build, generation, when built, the last indexing run."""
+    return jsonify(engine().status())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    return jsonify(document())

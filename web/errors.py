@@ -1,0 +1,61 @@
+"""Errors: one JSON shape under /api/ (`{"error": {"status", "code", "message", "param"}}`), friendly pages elsewhere.
+
+Domain exceptions (search/errors.py) carry messages safe to show; HTTP errors (unknown URL, wrong method) get
+the same shape; anything else is logged with its traceback and answered with a bare 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from search.errors import BadRequest, IndexLocked, IndexMissing, NewsearchError, NotFound
+
+# exception -> (status, code); the first match wins
+DOMAIN = ((BadRequest, 400, "bad_request"), (NotFound, 404, "not_found"), (IndexMissing, 503, "index_missing"),
+          (IndexLocked, 503, "index_locked"))
+TITLES = {400: "That search could not be run", 404: "Not found", 405: "Method not allowed",
+          503: "Search is not available yet", 500: "Something went wrong"}
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on the app (app-level, so unknown URLs under /api/ are caught too)."""
+    app.register_error_handler(NewsearchError, _domain)
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def respond(status: int, code: str, message: str, param: str | None = None, headers: dict | None = None):
+    """The error response: JSON under /api/ (and for JSON clients of /healthz), an HTML page elsewhere."""
+    if request.path.startswith("/api/") or request.path == "/api":
+        body = jsonify({"error": {"status": status, "code": code, "message": message, "param": param}})
+        return body, status, headers or {}
+    html = render_template("error.html", status=status, title=TITLES.get(status, "Error"), message=message,
+                           param=param)
+    return html, status, headers or {}
+
+
+def _domain(e: NewsearchError):
+    for cls, status, code in DOMAIN:
+        if isinstance(e, cls):
+            return respond(status, code, str(e), getattr(e, "param", None))
+    return _unexpected(e)
+
+
+def _http(e: HTTPException):
+    if isinstance(e, InternalServerError):
+        return _unexpected(e.original_exception or e)
+    code = (e.name or "error").lower().replace(" ", "_").replace("-", "_")
+    headers = {}
+    if e.code == 405 and getattr(e, "valid_methods", None):
+        headers["Allow"] = ", ".join(e.valid_methods)
+    message = {404: "no such page", 405: f"{request.method} is not allowed here"}.get(e.code, e.description or "")
+    return respond(e.code or 500, code, message, None, headers)
+
+
+def _unexpected(e: BaseException):
+    # The last resort: the traceback goes to the log, never to the user.
+    from flask import current_app
+
+    current_app.logger.error("unhandled error on %s %s", request.method, request.path, exc_info=e)
+    return respond(500, "internal_error", "an unexpected error; it has been logged")

@@ -1,0 +1,138 @@
+"""Feeds and browser integration: an Atom feed of any search (newest first) and the OpenSearch description.
+
+The feed carries OpenSearch response elements (totalResults, startIndex, itemsPerPage, Query), an ETag from
+the index generation and the request, and Last-Modified from the index build, so pollers get a 304.
+XML is built with ElementTree (plain prefixed names, the namespaces declared on the root element): every
+string is escaped by the serializer, never pasted into markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, Response, request, url_for
+
+from web import engine
+from web import search as run_search
+from web.pages import web_url
+from web.params import search_request, url_args
+
+bp = Blueprint("feeds", __name__)
+ATOM, OS = "http://www.w3.org/2005/Atom", "http://a9.com/-/spec/opensearch/1.1/"
+FEED_SIZE = 20
+FEED_VERSION = "1"  # part of the ETag: bump when the feed's markup changes
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@bp.get("/search.atom")
+def atom():
+    """The newest articles matching the search in the URL, as an Atom feed with OpenSearch elements."""
+    req = search_request(request.args, sort="newest",
+                         page_size=None if request.args.get("page_size") else FEED_SIZE)
+    eng = engine()
+    status = eng.status()
+    etag = hashlib.sha1(repr((FEED_VERSION, status["build"], status["generation"], req.to_dict())).encode())
+    built = datetime.fromisoformat(status["built"]) if status.get("built") else None
+    if _not_modified(etag.hexdigest(), built):
+        return _conditional(Response(status=304), etag.hexdigest(), built)
+    results = run_search(req)
+    page_url = url_for("pages.search", _external=True) + "?" + urlencode(url_args(request.args, sort="newest"))
+    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:opensearch": OS})
+    _sub(feed, "title", f"newsearch: {req.q or 'all articles'}")
+    _sub(feed, "id", request.url)
+    _sub(feed, "updated", _when(max((h.published for h in results.results if h.published), default=None)) or
+         _when(status.get("built")) or "1970-01-01T00:00:00Z")
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=request.url)
+    _sub(feed, "link", rel="alternate", type="text/html", href=page_url)
+    _sub(feed, "link", rel="search", type="application/opensearchdescription+xml",
+         href=url_for("feeds.opensearch", _external=True))
+    _sub(feed, "author/name", "newsearch")
+    _sub(feed, "generator", "newsearch")
+    ET.SubElement(feed, "opensearch:totalResults").text = str(results.total)
+    ET.SubElement(feed, "opensearch:startIndex").text = str((req.page - 1) * req.page_size + 1)
+    ET.SubElement(feed, "opensearch:itemsPerPage").text = str(req.page_size)
+    ET.SubElement(feed, "opensearch:Query", role="request", searchTerms=_text(req.q), startPage=str(req.page))
+    for hit in results.results:
+        entry = _sub(feed, "entry")
+        link = url_for("pages.article", article_id=hit.id, _external=True)
+        _sub(entry, "title", hit.headline, type="text")
+        _sub(entry, "id", link)
+        _sub(entry, "link", rel="alternate", type="text/html", href=link)
+        if web_url(hit.url):
+            _sub(entry, "link", rel="related", type="text/html", href=hit.url)
+        when = _when(hit.published) or _when(status.get("built")) or "1970-01-01T00:00:00Z"
+        _sub(entry, "updated", when)
+        if hit.published:
+            _sub(entry, "published", when)
+        if hit.byline:
+            _sub(entry, "author/name", hit.byline)
+        if hit.section:
+            _sub(entry, "category", term=hit.section)
+        snippet = hit.snippets.get("body") or hit.snippets.get("lede") or ""
+        _sub(entry, "summary", snippet, type="html")  # escaped text + <mark>, escaped once more as XML
+    body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
+    resp = Response(body, mimetype="application/atom+xml")
+    resp.headers["Cache-Control"] = "public, max-age=60"
+    return _conditional(resp, etag.hexdigest(), built)
+
+
+def _not_modified(etag: str, built: datetime | None) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains(etag)
+    since = request.if_modified_since
+    return bool(since and built and built.replace(microsecond=0) <= since)
+
+
+def _conditional(resp: Response, etag: str, built: datetime | None) -> Response:
+    resp.set_etag(etag)
+    if built is not None:
+        resp.last_modified = built
+    return resp
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    """The OpenSearch description: lets a browser add newsearch as a search engine, with suggestions."""
+    root = url_for("pages.home", _external=True).rstrip("/")
+    doc = ET.Element("OpenSearchDescription", xmlns=OS)
+    ET.SubElement(doc, "ShortName").text = "newsearch"
+    ET.SubElement(doc, "Description").text = "Full-text news search: headlines, captions, bodies, quotes"
+    ET.SubElement(doc, "InputEncoding").text = "UTF-8"
+    for mime, path in (("text/html", "/search?q={searchTerms}"),
+                       ("application/atom+xml", "/search.atom?q={searchTerms}&page={startPage?}"),
+                       ("application/x-suggestions+json", "/api/suggest?q={searchTerms}&format=opensearch")):
+        ET.SubElement(doc, "Url", type=mime, method="get", template=root + path)
+    body = ET.tostring(doc, encoding="unicode", xml_declaration=True)
+    return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+def _sub(parent: ET.Element, path: str, text: str | None = None, **attrs: str) -> ET.Element:
+    """Add an Atom element (a/b adds a with b inside); text is escaped by the serializer."""
+    el = parent
+    for name in path.split("/"):
+        el = ET.SubElement(el, name, {k: _text(v) for k, v in attrs.items()})
+        attrs = {}
+    if text is not None:
+        el.text = _text(text)
+    return el
+
+
+def _text(value: str) -> str:
+    """Characters XML 1.0 cannot carry are dropped (they cannot be escaped either)."""
+    return _XML_BAD.sub("", value)
+
+
+def _when(iso: str | None) -> str | None:
+    """An ISO date or date-time as an RFC 3339 timestamp in UTC (naive ones are taken as UTC)."""
+    if not iso:
+        return None
+    try:
+        dt = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,135 @@
+"""The OpenAPI 3 document of the JSON API (served at /api/openapi.json, checked against real responses in tests).
+
+Schemas mirror `Results.to_dict()`, `Engine.article()`, `Engine.status()` and the one error shape of errors.py.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from search.results import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, MAX_WINDOW, SORTS
+from web.params import MAX_SUGGEST
+
+
+def _nullable(type_: str, **more) -> dict:
+    return {"type": type_, "nullable": True, **more}
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def _obj(properties: dict, required: list[str] | None = None, **more) -> dict:
+    return {"type": "object", "properties": properties, "required": required or list(properties), **more}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _param(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    # allowEmptyValue: `page_size=` (as an HTML form sends an empty field) means the default, it is not an error.
+    p = {"name": name, "in": "query", "required": required, "schema": schema, "description": description,
+         "allowEmptyValue": True}
+    if schema.get("type") == "array":
+        p.update(style="form", explode=True)
+    return p
+
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+QUOTE = _obj({"text": _STR, "source": _nullable("string"), "cue": _nullable("string"), "kind": _STR},
+             required=["text", "source", "kind"])
+HIT = _obj({
+    "id": _STR, "url": _nullable("string"), "headline": _STR, "section": _nullable("string"),
+    "byline": _nullable("string"), "published": _nullable("string"), "score": _nullable("number"),
+    "matched_fields": _array(_STR),
+    "snippets": {"type": "object", "additionalProperties": _STR,
+                 "description": "field -> escaped text with <mark> around the matched words"},
+    "quotes": _array(_ref("Quote")),
+})
+FACET = _array(_obj({"value": _STR, "count": {"type": "integer", "minimum": 1}}))
+RESULTS = _obj({
+    "query": _obj({"q": _STR, "section": _array(_STR), "source": _array(_STR), "from": _nullable("string"),
+                   "to": _nullable("string"), "sort": {"type": "string", "enum": list(SORTS)}, "page": _INT,
+                   "page_size": _INT, "recency": {"type": "number"}}),
+    "total": {"type": "integer", "minimum": 0}, "page": _INT, "page_size": _INT, "took_ms": {"type": "number"},
+    "results": _array(_ref("Hit")),
+    "facets": _obj({"section": FACET, "source": FACET, "year": FACET}),
+    "suggestion": _nullable("object", properties={"q": _STR, "total": _INT}, required=["q", "total"]),
+    "relaxed": {"type": "boolean"}, "partial": {"type": "boolean"},
+})
+ARTICLE = _obj({
+    "id": _STR, "url": _nullable("string"), "headline": _STR, "section": _nullable("string"),
+    "byline": _nullable("string"), "published": _nullable("string"), "captions": _array(_STR),
+    "credit": _nullable("string"), "body": _STR, "blockquotes": _array(_STR), "quotes": _array(_ref("Quote")),
+    "sources": _array(_STR), "path": _nullable("string"),
+})
+STATUS = _obj({"articles": _INT, "build": _STR, "generation": _INT, "built": _nullable("string"), "index": _STR,
+               "last_run": _nullable("object", additionalProperties=True)})
+ERROR = _obj({"error": _obj({
+    "status": {"type": "integer", "minimum": 400, "maximum": 599},
+    "code": {"type": "string", "description": "bad_request, not_found, method_not_allowed, index_missing, …"},
+    "message": {"type": "string", "description": "what went wrong, safe to show to a user"},
+    "param": _nullable("string", description="the query parameter at fault, for a 400"),
+})})
+
+SEARCH_PARAMS = [
+    _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "The query (see the query language in the README)."),
+    _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW}, "Page number, from 1."),
+    _param("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}, "Results per page."),
+    _param("sort", {"type": "string", "enum": list(SORTS)}, "Order of the results."),
+    _param("section", _array(_STR), "Only these sections (repeat for any of several)."),
+    _param("source", _array(_STR), "Only articles quoting or citing these sources (repeat for any of several)."),
+    _param("from", {"type": "string", "format": "date"}, "Published on or after (ISO 8601 date or date-time)."),
+    _param("to", {"type": "string", "format": "date"}, "Published on or before (a bare date covers its day)."),
+]
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, ok: dict, params: list | None = None, errors: tuple[str, ...] = ("400", "503")) -> dict:
+    responses = {"200": ok, **{code: {"$ref": f"#/components/responses/E{code}"} for code in errors}}
+    responses["default"] = {"$ref": "#/components/responses/Error"}
+    return {"get": {"summary": summary, "parameters": params or [], "responses": responses}}
+
+
+@cache
+def document() -> dict:
+    """The whole OpenAPI 3.0 document."""
+    error = _json(_ref("Error"), "An error, in the one error shape")
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "newsearch", "version": "1", "description": "Full-text news search: JSON API."},
+        "paths": {
+            "/api/search": _op("Search articles", _json(_ref("Results"), "A page of results"), SEARCH_PARAMS),
+            "/api/articles/{id}": _op(
+                "One article in full", _json(_ref("Article"), "The article"),
+                [{"name": "id", "in": "path", "required": True, "schema": _STR}], ("404", "503")),
+            "/api/suggest": _op("Completions of a prefix", {
+                "description": "Completions (`format=opensearch`: the OpenSearch suggestions array)",
+                "content": {
+                    "application/json": {"schema": _obj({"q": _STR, "suggestions": _array(_STR)})},
+                    "application/x-suggestions+json": {"schema": {
+                        "type": "array", "minItems": 2, "maxItems": 2, "items": {}}},
+                }}, [
+                _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "What has been typed so far."),
+                _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_SUGGEST}, "At most this many."),
+                _param("format", {"type": "string", "enum": ["opensearch"]}, "The OpenSearch suggestions format."),
+            ]),
+            "/api/status": _op("The live index", _json(_ref("Status"), "Index status"), errors=("503",)),
+            "/api/openapi.json": _op("This document", _json({"type": "object"}, "OpenAPI 3 document"), errors=()),
+        },
+        "components": {
+            "schemas": {"Results": RESULTS, "Hit": HIT, "Quote": QUOTE, "Article": ARTICLE, "Status": STATUS,
+                        "Error": ERROR},
+            "responses": {
+                "E400": {**error, "description": "A bad parameter (`param` names it)"},
+                "E404": {**error, "description": "No such article"},
+                "E503": {**error, "description": "No index yet"},
+                "Error": error,
+            },
+        },
+    }

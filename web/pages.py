@@ -1,0 +1,98 @@
+"""HTML pages: the search box and results (`/`, `/search`), the article page and the health check.
+
+Every search is a GET permalink rendered on the server: URL -> SearchRequest -> Engine.search -> template.
+Templates autoescape everything; only the engine's snippets (escaped text plus our <mark>) go in as markup.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+
+from search.errors import NewsearchError
+from web import engine, related
+from web import search as run_search
+from web.params import search_request, url_args
+
+bp = Blueprint("pages", __name__)
+FACET_LIMIT = 10  # values shown per facet
+PAGE_WINDOW = 2  # page links either side of the current page
+FILTER_LABELS = {"section": "Section", "source": "Source", "from": "From", "to": "To"}
+
+
+@bp.app_context_processor
+def helpers() -> dict:
+    """URL builders for the templates: the current search with one thing changed."""
+
+    def search_url(endpoint: str = "pages.search", drop: tuple[tuple[str, str], ...] = (), **changes) -> str:
+        if "page" not in changes:
+            changes["page"] = None  # any change of the search starts again at page 1
+        query = urlencode(url_args(request.args, drop, **changes))
+        return url_for(endpoint) + ("?" + query if query else "")
+
+    def page_url(n: int) -> str:
+        return search_url(page=None if n == 1 else str(n))
+
+    return {"search_url": search_url, "page_url": page_url}
+
+
+@bp.get("/")
+def home():
+    """The search box, with how many articles it searches."""
+    if request.args.get("q") is not None:
+        return search()
+    try:
+        count = engine().count()
+    except NewsearchError:
+        count = None
+    return render_template("home.html", count=count)
+
+
+@bp.get("/search")
+def search():
+    """Results for a query and filters (a permalink); an empty query lists the newest articles."""
+    req = search_request(request.args)
+    results = run_search(req)
+    active = [(name, value) for name in ("section", "source") for value in getattr(req, name)]
+    active += [(name, request.args[name]) for name in ("from", "to") if request.args.get(name)]
+    return render_template("search.html", req=req, r=results, active=active, labels=FILTER_LABELS,
+                           pages=_pages(req.page, results.total, req.page_size), first=(req.page - 1) * req.page_size,
+                           facet_limit=FACET_LIMIT,
+                           feed_url=url_for("feeds.atom") + "?" + urlencode(url_args(request.args, page=None)))
+
+
+def _pages(page: int, total: int, size: int) -> list[int | None]:
+    """Page numbers to link: first, last and a window around the current one; None marks a gap."""
+    last = max(1, min(-(-total // size), 10_000 // size))
+    shown = sorted({1, last, *range(max(1, page - PAGE_WINDOW), min(last, page + PAGE_WINDOW) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out if last > 1 else []
+
+
+@bp.get("/articles/<article_id>")
+def article(article_id: str):
+    """One article in full, with the quotes and their sources, and related articles."""
+    art = engine().article(article_id)
+    paragraphs = [" ".join(p.split()) for p in art["body"].split("\n\n") if p.strip()]
+    return render_template("article.html", a=art, paragraphs=paragraphs, related=related(article_id),
+                           original=web_url(art.get("url")))
+
+
+def web_url(url: str | None) -> str | None:
+    """The URL if it is http(s); anything else (javascript:, data:) is never made a link."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when an index is open (with its article count), 503 otherwise: for load balancers and the browser test."""
+    try:
+        count = engine().count()
+    except NewsearchError as e:
+        return jsonify({"status": "unavailable", "message": str(e)}), 503
+    return jsonify({"status": "ok", "articles": count})
