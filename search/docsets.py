@@ -59,6 +59,16 @@ class Postings:
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
+        ids, tfs = self.decode(fieldname, btext)
+        self._cache[key] = (ids, tfs)
+        self._cached += len(ids)
+        while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
+            _, (old, _) = self._cache.popitem(last=False)
+            self._cached -= len(old)
+        return ids, tfs
+
+    def decode(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Decode one term's postings from every segment (not cached)."""
         ids_parts, tf_parts = [], []
         fmt = self.reader.schema[fieldname].format
         for leaf, base in self.leaves:
@@ -72,11 +82,6 @@ class Postings:
         if len(self.deleted) and len(ids):
             keep = ~np.isin(ids, self.deleted, assume_unique=True)
             ids, tfs = ids[keep], tfs[keep]
-        self._cache[key] = (ids, tfs)
-        self._cached += len(ids)
-        while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
-            _, (old, _) = self._cache.popitem(last=False)
-            self._cached -= len(old)
         return ids, tfs
 
     def lengths(self, fieldname: str) -> np.ndarray:

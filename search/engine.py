@@ -83,11 +83,17 @@ class Engine:
             dated = pub[pub != MISSING]
             newest = long_to_datetime(int(dated.max())) if len(dated) else None
             self._ix = ix
-            self._view = _View(str(build), searcher.reader().generation(), searcher, FacetTables(searcher.reader()),
+            self._view = _View(str(build), searcher.reader().generation(), searcher, FacetTables(postings),
                                postings, newest)
             if v is not None:
                 v.searcher.close()
             return self._view
+
+    def generation(self) -> tuple[str, int]:
+        """(build, generation) of the live index: changes whenever a reindex commits (cheap to ask)."""
+        with self._lock:
+            v = self.view()
+            return v.build, v.generation
 
     def close(self) -> None:
         """Close the open searcher."""
@@ -107,7 +113,8 @@ class Engine:
             q = compile_query(node, s.reader()) if req.q.strip() else wq.Every()
             if q is wq.NullQuery and node is not None:  # only stop words: look for them as written
                 q = _exact_words(words_of(node))
-            allowed = self._filter(v, req)
+            filters = self._filters(v, req)
+            allowed = _intersect(list(filters.values()))
             top, matched, partial = self._run(v, q, allowed, req)
             relaxed = False
             n_words = len(words_of(node))
@@ -117,25 +124,36 @@ class Engine:
                 if len(rmatched) > len(matched):
                     q, top, matched, partial, relaxed = rq, rtop, rmatched, rpartial, True
             hits = [self._hit(s, docnum, score, q, terms) for docnum, score, terms in top]
-            facets = v.facets.count(matched)
+            facets = v.facets.count(self._facet_docs(v, q, matched, filters))
             suggestion = self._suggest(v, node, allowed, len(matched)) if is_plain(node) else None
         return Results(query=req.to_dict(), total=len(matched), page=req.page, page_size=req.page_size,
                        took_ms=round((time.perf_counter() - t0) * 1000, 2), results=hits, facets=facets,
                        suggestion=suggestion, relaxed=relaxed, partial=partial)
 
-    def _filter(self, v: _View, req: SearchRequest) -> np.ndarray | None:
-        """The documents the filters allow (sorted), or None when there are no filters."""
-        parts: list[np.ndarray] = []
+    def _filters(self, v: _View, req: SearchRequest) -> dict[str, np.ndarray]:
+        """The documents each active filter allows (sorted arrays), by filter name."""
+        out: dict[str, np.ndarray] = {}
         for name, wanted in (("section", req.section), ("source", req.source)):
             if wanted:
-                parts.append(v.facets.docs_with(name, wanted))
+                out[name] = v.facets.docs_with(name, wanted)
         if req.date_from or req.date_to:
             lo = datetime_to_long(req.date_from) if req.date_from else None
             hi = datetime_to_long(req.date_to) if req.date_to else None
-            parts.append(v.postings.date_range(lo, hi))
-        if not parts:
-            return None
-        return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted(parts, key=len))
+            out["date"] = v.postings.date_range(lo, hi)
+        return out
+
+    @staticmethod
+    def _facet_docs(v: _View, q: wq.Query, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict:
+        """The documents each facet is counted over: the matches under every filter but the facet's own,
+        so that choosing one section still shows what the others would add (OR within a field)."""
+        out = {}
+        for name in ("section", "source", "year"):
+            if name in filters:
+                others = [f for key, f in filters.items() if key != name]
+                out[name] = _intersect([v.postings.docs(q), *others], everything=v.postings.live)
+            else:
+                out[name] = matched
+        return out
 
     def _run(self, v: _View, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest):
         """The page's (docnum, score, matched terms) and every matching document number."""
@@ -263,8 +281,12 @@ class Engine:
             if docnum is None:
                 raise NotFound(f"no article with id {article_id!r}")
             q = _like(s, docnum)
-            results = s.search(q, limit=count, mask=wq.Term("id", article_id))
-            return [self._hit(s, hit.docnum, hit.score, q, []) for hit in results]
+            p = self._view.postings
+            matched = p.docs(q)
+            matched = matched[matched != docnum]
+            scores = p.scores(q, matched)
+            return [self._hit(s, int(matched[i]), float(scores[i]), q, p.matched_terms(q, int(matched[i])))
+                    for i in _top(-scores, count)]
 
     def count(self) -> int:
         """Articles in the live index."""
@@ -342,6 +364,13 @@ def _exact_words(query_words: list[str]) -> wq.Query:
     return wq.And([wq.Or([wq.Term(f, t) for f in ("headline", "body")]) for t in toks])
 
 
+
+
+def _intersect(parts: list[np.ndarray], everything: np.ndarray | None = None) -> np.ndarray | None:
+    """Sorted intersection of sorted arrays, smallest first; `everything` (or None) when there are none."""
+    if not parts:
+        return everything
+    return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted(parts, key=len))
 
 
 def _mtime_iso(path: Path) -> str | None:

@@ -1,7 +1,7 @@
 """Facet counts (section, source, year) over a set of matching documents, fast enough for every query.
 
-Per searcher, each facet's postings are turned once into numpy arrays (document -> value code, or
-(document, value) pairs for multi-valued sources); counting a result set is then a bincount.
+Per searcher, each facet's postings are decoded once into numpy arrays of (document, value) pairs (sources
+are multi-valued); counting a result set is then a bincount.
 """
 
 from __future__ import annotations
@@ -9,47 +9,59 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from whoosh.reading import IndexReader
+
+from search.docsets import Postings
 
 FACETS = {"section": "section_f", "source": "source_f", "year": "year"}
 MAX_VALUES = 20  # facet values returned per field
 
 
 class FacetTables:
-    """Document -> facet value tables for one reader (rebuilt when the searcher is)."""
+    """Document -> facet value tables for one searcher (rebuilt when the searcher is)."""
 
-    def __init__(self, reader: IndexReader) -> None:
-        self.size = reader.doc_count_all()
+    def __init__(self, postings: Postings) -> None:
+        reader = postings.reader
+        self.size = postings.size
         self.values: dict[str, list[str]] = {}
+        self.rank: dict[str, np.ndarray] = {}  # each value's place in case-insensitive order (tie-break)
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, fieldname in FACETS.items():
             values, docs, codes = [], [], []
             if fieldname in reader.indexed_field_names():
-                for code, (term, _info) in enumerate(reader.iter_field(fieldname)):
-                    values.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
-                    ids = np.fromiter(reader.postings(fieldname, term).all_ids(), dtype=np.int64)
-                    docs.append(ids)
-                    codes.append(np.full(len(ids), code, dtype=np.int32))
+                for term, _info in reader.iter_field(fieldname):
+                    ids = postings.decode(fieldname, term)[0]
+                    if len(ids):
+                        codes.append(np.full(len(ids), len(values), dtype=np.int32))
+                        docs.append(ids)
+                        values.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
             self.values[name] = values
+            order = sorted(range(len(values)), key=lambda i: values[i].lower())
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[order] = np.arange(len(values))
+            self.rank[name] = rank
             self.pairs[name] = (np.concatenate(docs) if docs else np.zeros(0, np.int64),
                                 np.concatenate(codes) if codes else np.zeros(0, np.int32))
 
-    def count(self, matched: np.ndarray) -> dict[str, list[dict[str, Any]]]:
-        """Counts per facet value among the matched document numbers, most frequent first."""
-        mask = np.zeros(self.size, dtype=bool)
-        mask[matched] = True
+    def count(self, matched: dict[str, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
+        """Counts per facet value among each facet's matched document numbers, most frequent first.
+
+        Each facet gets its own document set: the engine counts a facet without that facet's own filter,
+        so choosing one section still shows what the others would add.
+        """
         out: dict[str, list[dict[str, Any]]] = {}
         for name, (docs, codes) in self.pairs.items():
             values = self.values[name]
-            if not values:
+            if not values or not len(matched[name]):
                 out[name] = []
                 continue
+            mask = np.zeros(self.size, dtype=bool)
+            mask[matched[name]] = True
             counts = np.bincount(codes[mask[docs]], minlength=len(values))
             top = np.flatnonzero(counts)
             if name == "year":
-                order = sorted(top, key=lambda i: values[i], reverse=True)
+                order = top[np.argsort(-self.rank[name][top])]
             else:
-                order = sorted(top, key=lambda i: (-counts[i], values[i].lower()))
+                order = top[np.lexsort((self.rank[name][top], -counts[top]))]
             out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:MAX_VALUES]]
         return out
 

@@ -27,8 +27,7 @@ class AnswerCache:
         """The cached answer for key under the live index, computing (and keeping) it when absent."""
         if self.size <= 0:
             return compute()
-        live = engine.view()  # the cheap generation check the engine makes on every call anyway
-        full = (live.build, live.generation, key)
+        full = (*engine.generation(), key)  # the cheap check the engine makes on every call anyway
         with self._lock:
             if full in self._items:
                 self._items.move_to_end(full)
