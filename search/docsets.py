@@ -205,7 +205,7 @@ class Postings:
             hit = matched[where] == ids
             if not hit.any():
                 continue
-            idf = math.log(n_docs / (len(ids) + 1)) + 1
+            idf = math.log(1 + (n_docs - len(ids) + 0.5) / (len(ids) + 0.5))  # BM25 (Robertson/Lucene) idf
             lengths = self.lengths(fieldname)
             avg = (float(lengths.sum()) / n_docs) or 1.0
             b = FIELD_B.get(fieldname, 0.75)

@@ -216,8 +216,9 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
         positives = [_compile(i, reader) for i in node.items if not isinstance(i, Not)]
         negatives = [_compile(i.item, reader) for i in node.items if isinstance(i, Not)]
         positives = [p for p in positives if p is not wq.NullQuery]
-        # Any word matches; an article with every word also matches the And and so ranks above the rest.
-        q: wq.Query = wq.Or([wq.And(positives), *positives]) if len(positives) > 1 else wq.Or(positives)
+        # Any word matches, ranked by BM25 over the words it has (an article with more of the words, or
+        # rarer ones, ranks higher; counting the all-words match twice as well ranked worse on TIME).
+        q: wq.Query = wq.Or(positives)
         if negatives:
             q = wq.AndNot(q, wq.Or(negatives))
         return q
