@@ -11,9 +11,11 @@ are checked by Whoosh's own phrase matcher, but only on documents that hold ever
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from collections import OrderedDict
 from functools import reduce
+from itertools import accumulate
 
 import numpy as np
 from whoosh import query as wq
@@ -143,11 +145,51 @@ class Postings:
         return self._whoosh_docs(q)
 
     def _phrase(self, q: wq.Phrase) -> np.ndarray:
-        """Whoosh's position check, only when some document holds every word of the phrase."""
+        """Documents where the words stand next to each other, in order: candidates from the postings,
+        then the word positions of those candidates alone, decoded from the same posting blocks."""
         candidates = self.docs(wq.And([wq.Term(q.fieldname, w) for w in q.words]))
-        if not len(candidates):
-            return EMPTY
-        return self._whoosh_docs(q)
+        if not len(candidates) or len(q.words) < 2:
+            return candidates
+        if getattr(q, "slop", 1) != 1:
+            return self._whoosh_docs(q)
+        maps = [self._positions(q.fieldname, w, candidates) for w in q.words]
+        found = []
+        for n, d in enumerate(candidates.tolist()):
+            starts = set(maps[0].get(d, ()))
+            for k, m in enumerate(maps[1:], start=1):
+                starts &= {p - k for p in m.get(d, ())}
+                if not starts:
+                    break
+            if starts:
+                found.append(d)
+            if n % 1024 == 1023 and time.monotonic() > self.deadline:
+                self.partial = True
+                break
+        return np.array(found, dtype=np.int64)
+
+    def _positions(self, fieldname: str, word: str, docs: np.ndarray) -> dict[int, list[int]]:
+        """Word positions of one term in the given documents (whoosh3 Positions values, decoded directly)."""
+        btext = self.reader.schema[fieldname].to_bytes(word)
+        fmt = self.reader.schema[fieldname].format
+        out: dict[int, list[int]] = {}
+        for leaf, base in self.leaves:
+            try:
+                m = leaf._terms.matcher(fieldname, btext, fmt)  # noqa: SLF001 - raw postings
+            except (TermNotFound, KeyError):
+                continue
+            while not m._atend:  # noqa: SLF001
+                if m._data is None:  # noqa: SLF001
+                    m._read_data()  # noqa: SLF001
+                raw_ids, _, values = m._data  # noqa: SLF001
+                ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64)) + base
+                for i in np.flatnonzero(np.isin(ids, docs, assume_unique=True)).tolist():
+                    v = values[i]
+                    deltas = pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".")
+                    out[int(ids[i])] = list(accumulate(deltas))
+                if m._lastblock:  # noqa: SLF001
+                    break
+                m._goto(m._nextoffset)  # noqa: SLF001
+        return out
 
     def _whoosh_docs(self, q: wq.Query) -> np.ndarray:
         found = np.fromiter(self._iter_whoosh(q), dtype=np.int64)
