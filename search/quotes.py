@@ -289,7 +289,7 @@ def _direct(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list
             found = _announced(text, cues, len(text[:qs].rstrip()) - 1, floor)
         if found is None:
             if split and last is not None:
-                out[-1] = last = replace(last, text=f"{last.text} {words}", end=inner_e)  # split by 'she said'
+                out[-1] = last = replace(last, text=_join_split(last.text, words), end=inner_e)  # split by 'she said'
             elif last is not None and last.end >= paras[max(pi - 1, 0)][0]:
                 out.append(replace(last, text=words, start=inner_s, end=inner_e))
                 last = out[-1]
@@ -339,6 +339,13 @@ def extract_quotes(text: str) -> list[Quote]:
     speakers = Speakers(text, spans)
     quotes = _direct(text, spans, speakers) + indirect_quotes(text, spans, speakers)
     return sorted(quotes, key=lambda q: q.start)
+
+
+def _join_split(first: str, second: str) -> str:
+    """Two halves of a quote split by its attribution, as one text: 'A,' she said. 'B.' -> 'A. B.'"""
+    if first.endswith(",") and second[:1].isupper():
+        first = first[:-1] + "."
+    return f"{first} {second}"
 
 
 def _words(text: str) -> str:
