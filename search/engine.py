@@ -64,6 +64,7 @@ class Engine:
         self._view: _View | None = None
         self._ix = None
         self._lock = threading.RLock()
+        self._segments: dict = {}  # per-segment facet tables, kept across searchers
 
     # -- searcher lifecycle -------------------------------------------------------------------------
     def view(self) -> _View:
@@ -83,8 +84,8 @@ class Engine:
             dated = pub[pub != MISSING]
             newest = long_to_datetime(int(dated.max())) if len(dated) else None
             self._ix = ix
-            self._view = _View(str(build), searcher.reader().generation(), searcher, FacetTables(postings),
-                               postings, newest)
+            facets = FacetTables(postings, self._segments)
+            self._view = _View(str(build), searcher.reader().generation(), searcher, facets, postings, newest)
             if v is not None:
                 v.searcher.close()
             return self._view

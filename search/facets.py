@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from search.docsets import Postings
+from search.docsets import Postings, _decode
 
 FACETS = {"section": "section_f", "source": "source_f", "year": "year"}
 MAX_VALUES = 20  # facet values returned per field
@@ -19,28 +19,43 @@ MAX_VALUES = 20  # facet values returned per field
 class FacetTables:
     """Document -> facet value tables for one searcher (rebuilt when the searcher is)."""
 
-    def __init__(self, postings: Postings) -> None:
-        reader = postings.reader
+    def __init__(self, postings: Postings, segment_cache: dict | None = None) -> None:
+        """Build the tables; `segment_cache` keeps each segment's part between searchers (segments never
+        change, so after an incremental commit only the new segment is read)."""
         self.size = postings.size
         self.values: dict[str, list[str]] = {}
         self.rank: dict[str, np.ndarray] = {}  # each value's place in case-insensitive order (tie-break)
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        cache = {} if segment_cache is None else segment_cache
+        live_keys = set()
         for name, fieldname in FACETS.items():
-            values, docs, codes = [], [], []
-            if fieldname in reader.indexed_field_names():
-                for term, _info in reader.iter_field(fieldname):
-                    ids = postings.decode(fieldname, term)[0]
-                    if len(ids):
-                        codes.append(np.full(len(ids), len(values), dtype=np.int32))
-                        docs.append(ids)
-                        values.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+            codes_of: dict[str, int] = {}
+            docs, codes = [], []
+            for leaf, base in postings.leaves:
+                key = (_segment_key(leaf), fieldname)
+                live_keys.add(key)
+                if key not in cache:
+                    cache[key] = _segment_table(leaf, fieldname)
+                values, leaf_docs, leaf_codes = cache[key]
+                if not values:
+                    continue
+                to_global = np.array([codes_of.setdefault(v, len(codes_of)) for v in values], dtype=np.int32)
+                docs.append(leaf_docs + base)
+                codes.append(to_global[leaf_codes])
+            all_docs = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+            all_codes = np.concatenate(codes) if codes else np.zeros(0, np.int32)
+            if len(postings.deleted) and len(all_docs):
+                keep = ~np.isin(all_docs, postings.deleted)
+                all_docs, all_codes = all_docs[keep], all_codes[keep]
+            values = list(codes_of)
             self.values[name] = values
             order = sorted(range(len(values)), key=lambda i: values[i].lower())
             rank = np.empty(len(values), dtype=np.int64)
             rank[order] = np.arange(len(values))
             self.rank[name] = rank
-            self.pairs[name] = (np.concatenate(docs) if docs else np.zeros(0, np.int64),
-                                np.concatenate(codes) if codes else np.zeros(0, np.int32))
+            self.pairs[name] = (all_docs, all_codes)
+        for key in [k for k in cache if k not in live_keys]:  # segments merged away
+            del cache[key]
 
     def count(self, matched: dict[str, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
         """Counts per facet value among each facet's matched document numbers, most frequent first.
@@ -71,3 +86,27 @@ class FacetTables:
         codes = [i for i, v in enumerate(self.values.get(name, [])) if v.lower() in lowered]
         docs, doc_codes = self.pairs[name]
         return np.unique(docs[np.isin(doc_codes, codes)])
+
+
+def _segment_key(leaf: Any) -> str:
+    try:
+        return leaf.segment().segment_id()
+    except AttributeError:  # not a segment reader: no reuse
+        return f"reader-{id(leaf)}"
+
+
+def _segment_table(leaf: Any, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """One segment's facet values with their (segment-local) documents, deletions ignored."""
+    values, docs, codes = [], [], []
+    if fieldname in leaf.indexed_field_names():
+        fmt = leaf.schema[fieldname].format
+        for term, _info in leaf.iter_field(fieldname):
+            parts: list[np.ndarray] = []
+            _decode(leaf._terms.matcher(fieldname, term, fmt), 0, parts, [])  # noqa: SLF001 - raw postings
+            if parts:
+                ids = np.concatenate(parts)
+                docs.append(ids)
+                codes.append(np.full(len(ids), len(values), dtype=np.int32))
+                values.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+    return (values, np.concatenate(docs) if docs else np.zeros(0, np.int64),
+            np.concatenate(codes) if codes else np.zeros(0, np.int32))

@@ -151,3 +151,23 @@ def test_cli_index_on_the_shipped_corpus_then_search(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["search", "--json", 'source:"Kestrel Courier"'], env=env)
     rows = json.loads(out.stdout)["results"]
     assert {r["headline"] for r in rows} >= {"Fire service opens station in Harrow End"}
+
+
+def test_facets_follow_incremental_changes(setup) -> None:
+    settings, corpus = setup
+    header = "Headline: {h}\nSection: {s}\n\n{b}\n"
+    (corpus / "c.txt").write_text(header.format(h="Crane arrives", s="Port", b="A crane arrived."))
+    Indexer(settings, workers=1).run()
+    eng = Engine(settings)
+    assert eng.search(SearchRequest.build()).facets["section"] == [{"value": "Port", "count": 1}]
+    (corpus / "d.txt").write_text(header.format(h="Dock opens", s="Port", b="A dock opened."))
+    (corpus / "e.txt").write_text(header.format(h="Play opens", s="Culture", b="A play opened."))
+    Indexer(settings, workers=1).run()
+    assert eng.search(SearchRequest.build()).facets["section"] == [{"value": "Port", "count": 2},
+                                                                    {"value": "Culture", "count": 1}]
+    (corpus / "c.txt").unlink()
+    (corpus / "e.txt").write_text(header.format(h="Play opens", s="Theatre", b="A play opened."))
+    Indexer(settings, workers=1).run()
+    assert eng.search(SearchRequest.build()).facets["section"] == [{"value": "Port", "count": 1},
+                                                                    {"value": "Theatre", "count": 1}]
+    assert eng.search(SearchRequest.build(section=["Culture"])).total == 0
