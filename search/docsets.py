@@ -233,27 +233,41 @@ class Postings:
 
     # -- ranking --------------------------------------------------------------------------------------
     def scores(self, q: wq.Query, matched: np.ndarray) -> np.ndarray:
-        """BM25F scores of the matched documents: every positive term's contribution, weighted by its boost."""
+        """BM25F scores of the matched documents (Robertson, Zaragoza and Taylor 2004).
+
+        For each query word, its length-normalised frequencies in the fields it is searched in are added up
+        with the field weights *before* saturation, and one idf (from the documents that have the word in
+        any of those fields) applies: a word found in the headline and again in the body counts more, but
+        never twice over, which summing per-field BM25 scores would do.
+        """
         total = np.zeros(len(matched), dtype=np.float64)
         if not len(matched):
             return total
         n_docs = self.size
-        for fieldname, texts, boost in positive_terms(q):
-            ids, tfs = self.group(fieldname, texts)
-            if not len(ids):
+        for word in positive_words(q):
+            ids_parts, tf_parts = [], []
+            for fieldname, texts, weight in word:
+                ids, tfs = self.group(fieldname, texts)
+                if not len(ids):
+                    continue
+                lengths = self.lengths(fieldname)
+                avg = (float(lengths.sum()) / n_docs) or 1.0
+                b = FIELD_B.get(fieldname, 0.75)
+                ids_parts.append(ids)
+                tf_parts.append(weight * tfs / ((1 - b) + b * lengths[ids] / avg))
+            if not ids_parts:
                 continue
+            ids = np.concatenate(ids_parts)
+            if len(ids_parts) > 1:
+                ids, inverse = np.unique(ids, return_inverse=True)
+                tf = np.bincount(inverse, weights=np.concatenate(tf_parts))
+            else:
+                tf = tf_parts[0].astype(np.float64)
+            idf = math.log(1 + (n_docs - len(ids) + 0.5) / (len(ids) + 0.5))  # BM25 (Robertson/Lucene) idf
             where = np.searchsorted(matched, ids)
             where[where == len(matched)] = 0
             hit = matched[where] == ids
-            if not hit.any():
-                continue
-            idf = math.log(1 + (n_docs - len(ids) + 0.5) / (len(ids) + 0.5))  # BM25 (Robertson/Lucene) idf
-            lengths = self.lengths(fieldname)
-            avg = (float(lengths.sum()) / n_docs) or 1.0
-            b = FIELD_B.get(fieldname, 0.75)
-            tf = tfs[hit]
-            dl = lengths[ids[hit]]
-            total[where[hit]] += boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * dl / avg))
+            total[where[hit]] += idf * tf[hit] * (K1 + 1) / (tf[hit] + K1)
         return total
 
     def group(self, fieldname: str, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -280,32 +294,52 @@ class Postings:
         return out
 
 
-def positive_terms(q: wq.Query) -> list[tuple[str, tuple[str, ...], float]]:
-    """(field, forms, boost) for every word a document is rewarded for (not those under NOT).
+def positive_words(q: wq.Query) -> list[list[tuple[str, tuple[str, ...], float]]]:
+    """The words a document is rewarded for (not those under NOT), each as the (field, forms, weight) it
+    is searched with: an Or of one word in several fields (query.py's `_any_field`) is one word."""
+    out: list[list[tuple[str, tuple[str, ...], float]]] = []
 
-    An Or of terms in one field with one boost is the forms of one word (query.variants): scored as one
-    term, so an article using both "city" and "cities" is not counted twice.
-    """
-    out: list[tuple[str, tuple[str, ...], float]] = []
+    def entry(node: wq.Query, boost: float) -> tuple[str, tuple[str, ...], float] | None:
+        if isinstance(node, wq.Term):
+            return node.fieldname, (node.text,), boost * node.boost
+        if isinstance(node, wq.Or) and _forms_of_one_word(node):
+            first = node.subqueries[0]
+            return first.fieldname, tuple(t.text for t in node.subqueries), boost * node.boost * first.boost
+        return None
 
     def walk(node: wq.Query, boost: float) -> None:
-        if isinstance(node, wq.Term):
-            out.append((node.fieldname, (node.text,), boost * node.boost))
+        single = entry(node, boost)
+        if single is not None:
+            out.append([single])
         elif isinstance(node, wq.Phrase):
-            out.extend((node.fieldname, (w,), boost * node.boost) for w in node.words)
+            out.extend([(node.fieldname, (w,), boost * node.boost)] for w in node.words)
         elif isinstance(node, wq.AndNot):
             walk(node.a, boost * node.boost)
         elif isinstance(node, wq.Not):
             return
-        elif isinstance(node, wq.Or) and _forms_of_one_word(node):
-            first = node.subqueries[0]
-            out.append((first.fieldname, tuple(t.text for t in node.subqueries), boost * node.boost * first.boost))
+        elif isinstance(node, wq.Or) and _one_word_in_fields(node, boost):
+            out.append([entry(sub, boost * node.boost) for sub in node.subqueries])
         elif isinstance(node, wq.Or | wq.And):
             for sub in node.subqueries:
                 walk(sub, boost * node.boost)
 
+    def _one_word_in_fields(node: wq.Or, boost: float) -> bool:
+        entries = [entry(sub, boost) for sub in node.subqueries]
+        return all(entries) and len({e[0] for e in entries}) == len(entries) > 1 \
+            and len({_root(e[1]) for e in entries}) == 1
+
     walk(q, 1.0)
     return out
+
+
+def positive_terms(q: wq.Query) -> list[tuple[str, tuple[str, ...], float]]:
+    """(field, forms, weight) for every word in every field a document is rewarded for."""
+    return [e for word in positive_words(q) for e in word]
+
+
+def _root(forms: tuple[str, ...]) -> str:
+    """What the forms of one word share (the query word itself comes first in each field's forms)."""
+    return forms[0]
 
 
 def _forms_of_one_word(node: wq.Or) -> bool:
