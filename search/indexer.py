@@ -8,13 +8,14 @@ writer runs in this process. A failed file is listed in the report and retried o
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import multiprocessing.util
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -156,19 +157,14 @@ class Indexer:
         size = sum(st.st_size for f in files.values() if (st := _stat(f)))
         procs = self.workers if size > 2 * 1024 * 1024 else 1
         writer = ix.writer(limitmb=256, procs=procs, multisegment=True) if procs > 1 else ix.writer(limitmb=256)
-        try:
+        with _committing(writer):
             for key, entry, result in self._parse(files, progress, pool=False):
                 manifest[key] = entry
                 self._record(report, key, result, added=True)
-                for art in result.articles:
-                    writer.add_document(**document(art, key))
-            writer.commit(optimize=False)
-        except BaseException as e:
-            writer.cancel()
-            raise _write_error(e) from e
+                _add(writer, key, result)
         self.store.save_manifest(build, manifest)
         self.store.activate(build)
-        report.build, report.generation, report.articles = build.name, ix.latest_generation(), ix.doc_count()
+        _done(report, build, ix)
 
     def _incremental(self, build: Path, roots: list[Path], report: IndexReport, progress: Progress | None) -> None:
         manifest = self.store.load_manifest(build)
@@ -185,10 +181,10 @@ class Indexer:
                 todo[key] = path
         ix = self.store.open()
         if not gone and not todo:  # nothing to do: no new generation
-            report.build, report.generation, report.articles = build.name, ix.latest_generation(), ix.doc_count()
+            _done(report, build, ix)
             return
         writer = ix.writer(timeout=10.0, delay=0.1)
-        try:
+        with _committing(writer):
             for key in gone:
                 writer.delete_by_term("file", key)
                 del manifest[key]
@@ -202,15 +198,9 @@ class Indexer:
                 writer.delete_by_term("file", key)  # also repairs a run that died between commit and manifest
                 manifest[key] = entry
                 self._record(report, key, result, added=old is None or not old.get("articles"))
-                for art in result.articles:
-                    writer.add_document(**document(art, key))
-            writer.commit(optimize=False)
-        except BaseException as e:
-            writer.cancel()
-            raise _write_error(e) from e
+                _add(writer, key, result)
         self.store.save_manifest(build, manifest)
-        ix = self.store.open()
-        report.build, report.generation, report.articles = build.name, ix.latest_generation(), ix.doc_count()
+        _done(report, build, self.store.open())
 
     # -- helpers ------------------------------------------------------------------------------------
     def key(self, path: Path) -> str:
@@ -245,6 +235,26 @@ class Indexer:
                 report.added += 1
             else:
                 report.updated += 1
+
+
+@contextlib.contextmanager
+def _committing(writer: Any) -> Iterator[None]:
+    """Commit what the block wrote; on any failure (or a kill signal turned exception) cancel it whole."""
+    try:
+        yield
+        writer.commit(optimize=False)
+    except BaseException as e:
+        writer.cancel()
+        raise _write_error(e) from e
+
+
+def _add(writer: Any, key: str, result: ReadResult) -> None:
+    for art in result.articles:
+        writer.add_document(**document(art, key))
+
+
+def _done(report: IndexReport, build: Path, ix: Any) -> None:
+    report.build, report.generation, report.articles = build.name, ix.latest_generation(), ix.doc_count()
 
 
 def _parse_one(key: str, path: Path, max_bytes: int) -> tuple[str, dict[str, Any], ReadResult]:
