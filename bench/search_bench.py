@@ -1,0 +1,478 @@
+"""Performance benchmark: newsearch (Indexer + Engine) side by side with a naive Whoosh baseline.
+
+For each corpus size it measures, in one run:
+- index build rate (docs/s, wall clock, reading and parsing the files included) and index size on disk;
+- query latency p50/p95/p99 over a fixed, seeded mix of queries (single words, two and three words, phrases,
+  OR, NOT, headline:word, with section and date filters), each returning a page of 10 with highlighted
+  snippets (ours: Engine.search, which also counts the total and the facets on every query);
+- peak memory (RSS) of the process holding the searcher, compared with the index size.
+Each build and each query phase runs in a fresh subprocess of this script, so times and RSS are clean.
+
+The naive baseline: one `ix.writer()` with default settings, StemmingAnalyzer, schema headline + body TEXT
+(stored) + id; its own simple reader of the files; at query time a new searcher per query,
+MultifieldParser over headline+body (the same query strings: the mix only uses syntax both parse alike),
+`search(q, limit=10)` and `hit.highlights("body")` for each hit. It IGNORES the section/date filters and
+computes no facets and no total (so it does strictly less work per query than ours).
+
+Sizes: bbc (the BBC folder as is, 2,225 .txt files), reuters (Reuters-21578 converted to 22 JSONL files,
+20,841 articles), 120k and 1m (synthetic, see corpora.py). Corpora and indexes go under --work.
+
+    python bench/search_bench.py --sizes bbc,reuters,120k --json /tmp/newsearch-bench/results.json
+    python bench/search_bench.py --sizes 120k --reuse --profile     # cProfile of queries + a 5,000-doc build
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpora  # noqa: E402 - bench/ sibling module
+
+SIZES = {"bbc": None, "reuters": None, "120k": 120_000, "1m": 1_000_000}
+SEED = 1234
+WARMUP = 20  # queries run before the measured mix (not measured), after the searcher is open
+VOCAB_SAMPLE = 40_000  # documents read to build the query vocabulary
+STOPS = frozenset(
+    "a an and are as at be been but by for from had has have he her his i if in into is it its of on or our "
+    "she so than that the their them then there these they this those to was were what which who with "
+    "can may not will you we us yet also when all any tbe".split()
+)
+TOKEN = re.compile(r"[a-z]+")
+
+
+# -- corpora ------------------------------------------------------------------------------------------
+def prepare(size: str, work: Path) -> Path:
+    """The folder of a corpus size, generated under work if needed."""
+    if size == "bbc":
+        return corpora.DATA / "bbc"
+    if size == "reuters":
+        return corpora.reuters_jsonl(work)
+    return corpora.synthetic_jsonl(work, SIZES[size])
+
+
+def du(path: Path) -> int:
+    """Bytes of the files under path."""
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+
+
+# -- the query mix ------------------------------------------------------------------------------------
+def make_mix(folder: Path, n: int, seed: int = SEED) -> list[dict[str, Any]]:
+    """A seeded query mix drawn from the corpus vocabulary (the first VOCAB_SAMPLE articles)."""
+    rng = random.Random(seed)
+    docs: list[list[str]] = []
+    heads: list[list[str]] = []
+    df: Counter[str] = Counter()
+    hdf: Counter[str] = Counter()
+    sections: Counter[str] = Counter()
+    dates: list[str] = []
+    for i, rec in enumerate(corpora.iter_records(folder)):
+        if i >= VOCAB_SAMPLE:
+            break
+        toks = [t for t in TOKEN.findall((rec.get("body") or "").lower())]
+        htoks = TOKEN.findall((rec.get("headline") or "").lower())
+        docs.append(toks)
+        heads.append(htoks)
+        df.update(set(toks) | set(htoks))
+        hdf.update(set(htoks))
+        if rec.get("section"):
+            sections[rec["section"]] += 1
+        if rec.get("published"):
+            dates.append(rec["published"][:10])
+    total = len(docs)
+
+    def ok(w: str) -> bool:
+        return len(w) >= 3 and w not in STOPS
+
+    mid = sorted(w for w, c in df.items() if ok(w) and 0.001 * total <= c <= 0.05 * total)
+    mid_set = set(mid)
+    frequent = [w for w, c in df.most_common(200) if ok(w) and c > 0.05 * total][:30]
+    head_words = sorted(w for w, c in hdf.items() if ok(w) and 0.0005 * total <= c <= 0.02 * total)
+    top_sections = [s for s, _ in sections.most_common(12)]
+    dates.sort()
+
+    def doc_words(k: int) -> list[str]:
+        """k distinct mid-frequency words that occur together in one real article."""
+        for _ in range(1000):
+            cands = sorted({w for w in rng.choice(docs) if w in mid_set})
+            if len(cands) >= k:
+                return rng.sample(cands, k)
+        return rng.sample(mid, k)
+
+    def phrase() -> str:
+        for _ in range(1000):
+            toks = rng.choice(docs)
+            if len(toks) < 2:
+                continue
+            i = rng.randrange(len(toks) - 1)
+            a, b = toks[i], toks[i + 1]
+            if ok(a) and ok(b) and (a in mid_set or b in mid_set):
+                return f'"{a} {b}"'
+        return f'"{rng.choice(mid)} {rng.choice(mid)}"'
+
+    def filters(kind: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "section" in kind and top_sections:
+            out["section"] = [rng.choice(top_sections)]
+        if "date" in kind and dates:
+            a, b = sorted(rng.sample(dates, 2))
+            out["date_from"], out["date_to"] = a, b
+        return out
+
+    plan = [("word", 0.20), ("frequent", 0.05), ("two", 0.15), ("three", 0.05), ("phrase", 0.125), ("or", 0.10),
+            ("not", 0.10), ("headline", 0.075), ("section", 0.05), ("date", 0.05), ("section+date", 0.05)]
+    kinds = [k for k, share in plan for _ in range(max(1, round(share * n)))]
+    kinds = (kinds * 2)[:n] if len(kinds) < n else kinds[:n]
+    rng.shuffle(kinds)
+    mix = []
+    for kind in kinds:
+        if kind == "word":
+            q = rng.choice(mid)
+        elif kind == "frequent":
+            q = rng.choice(frequent or mid)
+        elif kind == "two":
+            q = " ".join(doc_words(2))
+        elif kind == "three":
+            q = " ".join(doc_words(3))
+        elif kind == "phrase":
+            q = phrase()
+        elif kind == "or":
+            q = f"{rng.choice(mid)} OR {rng.choice(mid)}"
+        elif kind == "not":
+            a, b = doc_words(2)
+            q = f"{a} NOT {b}"
+        elif kind == "headline":
+            q = f"headline:{rng.choice(head_words or mid)}"
+        else:  # filtered: one or two words plus filters
+            q = " ".join(doc_words(rng.choice((1, 2))))
+        mix.append({"kind": kind, "q": q, **filters(kind)})
+    return mix
+
+
+# -- phases (each in its own subprocess) --------------------------------------------------------------
+def _vm(key: str) -> int:
+    """A /proc/self/status value in bytes (VmRSS, VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False when the kernel refuses."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def phase_build_ours(corpus: Path, index: Path, workers: int | None = None) -> dict[str, Any]:
+    from search.config import Settings
+    from search.indexer import Indexer
+
+    shutil.rmtree(index, ignore_errors=True)
+    settings = Settings.from_env(index=index, corpus=corpus)
+    t0 = time.perf_counter()
+    report = Indexer(settings, workers=workers).run([corpus], full=True)
+    secs = time.perf_counter() - t0
+    return {"docs": report.articles, "seconds": round(secs, 2), "docs_per_s": round(report.articles / secs, 1),
+            "failed": len(report.failed), "index_bytes": du(index)}
+
+
+def naive_schema():
+    from whoosh.analysis import StemmingAnalyzer
+    from whoosh.fields import ID, TEXT, Schema
+
+    return Schema(id=ID(stored=True, unique=True), headline=TEXT(stored=True, analyzer=StemmingAnalyzer()),
+                  body=TEXT(stored=True, analyzer=StemmingAnalyzer()))
+
+
+def phase_build_naive(corpus: Path, index: Path) -> dict[str, Any]:
+    from whoosh import index as wi
+
+    shutil.rmtree(index, ignore_errors=True)
+    index.mkdir(parents=True)
+    t0 = time.perf_counter()
+    ix = wi.create_in(str(index), naive_schema())
+    writer = ix.writer()
+    n = 0
+    for n, rec in enumerate(corpora.iter_records(corpus), start=1):
+        writer.add_document(id=str(n), headline=rec.get("headline") or "", body=rec.get("body") or "")
+    writer.commit()
+    secs = time.perf_counter() - t0
+    return {"docs": n, "seconds": round(secs, 2), "docs_per_s": round(n / secs, 1), "failed": 0,
+            "index_bytes": du(index)}
+
+
+def _latency_stats(lat: list[float]) -> dict[str, float]:
+    lat = sorted(lat)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))], 2)
+
+    return {"p50": pct(50), "p95": pct(95), "p99": pct(99), "mean": round(statistics.fmean(lat), 2),
+            "max": round(lat[-1], 2)}
+
+
+def phase_query_ours(index: Path, mix_file: Path, profile_out: Path | None = None) -> dict[str, Any]:
+    from search.config import Settings
+    from search.engine import Engine
+    from search.results import SearchRequest
+
+    mix = json.loads(mix_file.read_text())
+    warm, mix = mix[:WARMUP], mix[WARMUP:]
+    base = _vm("VmRSS")
+    reset = _reset_peak()
+    eng = Engine(Settings.from_env(index=index))
+    t0 = time.perf_counter()
+    eng.view()
+    open_ms = (time.perf_counter() - t0) * 1000
+    reqs = [SearchRequest.build(q=m["q"], section=m.get("section", ()), date_from=m.get("date_from"),
+                                date_to=m.get("date_to"), page_size=10) for m in warm + mix]
+    for r in reqs[:WARMUP]:
+        eng.search(r)
+    lat, kinds, totals, zero, snippets = [], [], [], 0, 0
+    prof = cProfile.Profile() if profile_out else None
+    for m, r in zip(mix, reqs[WARMUP:], strict=True):
+        if prof:
+            prof.enable()
+        t = time.perf_counter()
+        res = eng.search(r)
+        lat.append((time.perf_counter() - t) * 1000)
+        if prof:
+            prof.disable()
+        kinds.append(m["kind"])
+        totals.append(res.total)
+        zero += res.total == 0
+        snippets += sum(1 for h in res.results if h.snippets)
+    if prof:
+        _dump_profile(prof, profile_out)
+    return _query_result(lat, kinds, base, reset, open_ms, totals, zero, snippets)
+
+
+def phase_query_naive(index: Path, mix_file: Path) -> dict[str, Any]:
+    from whoosh import index as wi
+    from whoosh.qparser import MultifieldParser
+
+    mix = json.loads(mix_file.read_text())
+    warm, mix = mix[:WARMUP], mix[WARMUP:]
+    base = _vm("VmRSS")
+    reset = _reset_peak()
+    t0 = time.perf_counter()
+    ix = wi.open_dir(str(index))
+    parser = MultifieldParser(["headline", "body"], ix.schema)
+    open_ms = (time.perf_counter() - t0) * 1000
+
+    def one(q: str) -> tuple[int, int]:
+        with ix.searcher() as s:
+            results = s.search(parser.parse(q), limit=10)
+            snips = [(hit["headline"], hit.highlights("body")) for hit in results]
+            return results.scored_length(), sum(1 for _, sn in snips if sn)
+
+    for m in warm:
+        one(m["q"])
+    lat, kinds, totals, zero, snippets = [], [], [], 0, 0
+    for m in mix:
+        t = time.perf_counter()
+        found, snips = one(m["q"])
+        lat.append((time.perf_counter() - t) * 1000)
+        kinds.append(m["kind"])
+        totals.append(found)
+        zero += found == 0
+        snippets += snips
+    return _query_result(lat, kinds, base, reset, open_ms, totals, zero, snippets)
+
+
+def _query_result(lat, kinds, base, reset, open_ms, totals, zero, snippets) -> dict[str, Any]:
+    peak = _vm("VmHWM")
+    anon, mapped = _vm("RssAnon"), _vm("RssFile")  # at the end: heap vs file pages (Whoosh mmaps the index)
+    by_kind = {}
+    for k in dict.fromkeys(kinds):
+        by_kind[k] = _latency_stats([x for x, kk in zip(lat, kinds, strict=True) if kk == k])
+    return {**_latency_stats(lat), "queries": len(lat), "open_ms": round(open_ms, 1), "rss_base": base,
+            "rss_peak": peak, "rss_delta": peak - base if reset else None, "peak_reset": reset,
+            "rss_anon_end": anon, "rss_file_end": mapped, "zero_hits": zero,
+            "median_total": statistics.median(totals), "snippets": snippets,
+            "by_kind": by_kind}
+
+
+def phase_profile_build(corpus: Path, index: Path, out: Path, n: int = 5000) -> dict[str, Any]:
+    """cProfile of a full build of the first n records of a JSONL corpus, single process (workers=1)."""
+    sub = index.parent / f"profile-corpus-{n}"
+    shutil.rmtree(sub, ignore_errors=True)
+    sub.mkdir(parents=True)
+    records = []
+    for rec in corpora.iter_records(corpus):
+        records.append(rec)
+        if len(records) >= n:
+            break
+    for k in range(0, len(records), 1000):
+        corpora._write_jsonl(sub / f"part-{k // 1000:03d}.jsonl", records[k : k + 1000])  # noqa: SLF001
+    prof = cProfile.Profile()
+    prof.enable()
+    res = phase_build_ours(sub, index, workers=1)
+    prof.disable()
+    _dump_profile(prof, out)
+    return res
+
+
+def _dump_profile(prof: cProfile.Profile, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prof.dump_stats(str(out.with_suffix(".pstats")))
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.strip_dirs()
+    buf.write("=== by cumulative time ===\n")
+    stats.sort_stats("cumulative").print_stats(30)
+    buf.write("=== by total (own) time ===\n")
+    stats.sort_stats("tottime").print_stats(30)
+    out.write_text(buf.getvalue())
+
+
+def run_phase(*argv: str) -> dict[str, Any]:
+    """Run one phase in a fresh interpreter; its result is the last line of its stdout (JSON)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", *argv]
+    print("  $", " ".join(cmd[2:]), flush=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
+        raise SystemExit(f"phase {argv[0]} failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- driver ---------------------------------------------------------------------------------------------
+def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
+    work: Path = args.work
+    t0 = time.perf_counter()
+    folder = prepare(size, work)
+    print(f"[{size}] corpus {folder} ({time.perf_counter() - t0:.0f} s to prepare)", flush=True)
+    idx = work / "idx" / size
+    out: dict[str, Any] = {"size": size, "corpus": str(folder), "corpus_bytes": du(folder)}
+    mix_file = idx / "mix.json"
+    idx.mkdir(parents=True, exist_ok=True)
+    mix = make_mix(folder, args.queries + WARMUP)
+    mix_file.write_text(json.dumps(mix, indent=0))
+    out["mix"] = dict(Counter(m["kind"] for m in mix[WARMUP:]))
+    systems = ["ours"] + ([] if size in args.skip_naive_at else ["naive"])
+    for system in systems:
+        index = idx / system
+        saved = idx / f"build-{system}.json"
+        if args.reuse and saved.exists() and index.exists():
+            build = json.loads(saved.read_text())
+            build["reused"] = True
+        else:
+            build = run_phase(f"build-{system}", str(folder), str(index))
+            saved.write_text(json.dumps(build))
+        print(f"[{size}] {system} build: {build}", flush=True)
+        query = run_phase(f"query-{system}", str(index), str(mix_file))
+        print(f"[{size}] {system} queries: p50 {query['p50']} p95 {query['p95']} p99 {query['p99']} ms, "
+              f"peak RSS +{(query['rss_delta'] or 0) / 2**20:.0f} MB", flush=True)
+        out[system] = {"build": build, "query": query}
+        if system == "naive" and args.delete_naive:
+            shutil.rmtree(index, ignore_errors=True)
+    if args.profile and size == args.profile_size:
+        prof_dir = work / "profiles"
+        print(f"[{size}] profiling queries", flush=True)
+        out["profile_query"] = run_phase("query-ours", str(idx / "ours"), str(mix_file),
+                                         str(prof_dir / f"query-{size}.txt"))
+    return out
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    mb = 2**20
+    rows = ["| corpus | docs | system | build docs/s | build s | index MB | open ms | p50 ms | p95 ms | p99 ms "
+            "| mean ms | peak RSS MB (delta) | RSS / index |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        for system in ("ours", "naive"):
+            if system not in r:
+                if system == "naive":
+                    rows.append(f"| {r['size']} | | naive | skipped (--skip-naive-at) | | | | | | | | | |")
+                continue
+            b, q = r[system]["build"], r[system]["query"]
+            delta = q["rss_delta"] if q["rss_delta"] is not None else q["rss_peak"] - q["rss_base"]
+            rows.append(
+                f"| {r['size']} | {b['docs']:,} | {system} | {b['docs_per_s']:,.0f} | {b['seconds']:,.1f} "
+                f"| {b['index_bytes'] / mb:,.1f} | {q['open_ms']:,.0f} | {q['p50']} | {q['p95']} | {q['p99']} "
+                f"| {q['mean']} | {delta / mb:,.0f} | {delta / b['index_bytes']:.2f} |")
+    return "\n".join(rows)
+
+
+def kind_table(results: list[dict[str, Any]]) -> str:
+    rows = ["| corpus | query kind | n | ours p50 | ours p95 | naive p50 | naive p95 |",
+            "|---|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ours = r["ours"]["query"]["by_kind"]
+        naive = r.get("naive", {}).get("query", {}).get("by_kind", {})
+        for k, st in ours.items():
+            nv = naive.get(k, {})
+            rows.append(f"| {r['size']} | {k} | {r['mix'].get(k, '')} | {st['p50']} | {st['p95']} "
+                        f"| {nv.get('p50', '–')} | {nv.get('p95', '–')} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="newsearch vs naive Whoosh: build rate, latency, memory")
+    ap.add_argument("--sizes", default="bbc,reuters,120k", help="comma list of bbc,reuters,120k,1m")
+    ap.add_argument("--skip-naive-at", default="1m", help="sizes without the naive baseline (default: 1m)")
+    ap.add_argument("--queries", type=int, default=200, help="measured queries per system (plus 20 warm-up)")
+    ap.add_argument("--work", type=Path, default=corpora.DEFAULT_WORK)
+    ap.add_argument("--json", type=Path, help="write all results here")
+    ap.add_argument("--reuse", action="store_true", help="reuse indexes built by an earlier run")
+    ap.add_argument("--delete-naive", action="store_true", help="delete each naive index after measuring it")
+    ap.add_argument("--profile", action="store_true", help="cProfile our queries at --profile-size and a 5k build")
+    ap.add_argument("--profile-size", default="120k")
+    ap.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase:
+        name, *rest = args.phase
+        paths = [Path(p) for p in rest]
+        fn = {"build-ours": phase_build_ours, "build-naive": phase_build_naive, "query-ours": phase_query_ours,
+              "query-naive": phase_query_naive, "profile-build": phase_profile_build}[name]
+        print(json.dumps(fn(*paths)))
+        return
+    args.skip_naive_at = {s for s in args.skip_naive_at.split(",") if s}
+    results = []
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        if size not in SIZES:
+            raise SystemExit(f"unknown size {size!r}: choose from {', '.join(SIZES)}")
+        results.append(bench_size(size, args))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
+    extra = {}
+    if args.profile:
+        print("[profile] 5,000-doc build of reuters, workers=1", flush=True)
+        extra["profile_build"] = run_phase("profile-build", str(corpora.reuters_jsonl(args.work)),
+                                           str(args.work / "idx" / "profile-build"),
+                                           str(args.work / "profiles" / "build-5000.txt"))
+    print(f"\nmachine: {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}\n")
+    print(table(results))
+    print()
+    print(kind_table(results))
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, **extra}, indent=1))
+    if extra:
+        print(json.dumps(extra))
+
+
+if __name__ == "__main__":
+    main()
