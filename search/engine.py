@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from search.analysis import STOP_WORDS, terms
 from search.config import Settings
-from search.docsets import FIELD_B, K1, MISSING, Postings
+from search.docsets import MISSING, Postings
 from search.errors import IndexMissing, NotFound
 from search.facets import FacetTables
 from search.query import compile_query, is_plain, parse, words_of
@@ -38,8 +37,6 @@ SUGGEST_SCAN = 200  # headline terms looked at per completion request
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
 MATCH_FIELDS = {"headline": "headline", "caption": "caption", "body": "body", "quotes": "quotes",
                 "source": "source", "byline": "byline", "section": "section"}
-# Whoosh's own scoring (more-like-this) uses the same BM25F parameters as docsets.scores.
-WEIGHTING = BM25F(B=0.75, K1=K1, **{f"{name}_B": b for name, b in FIELD_B.items()})
 
 
 @dataclass
@@ -78,7 +75,7 @@ class Engine:
                     and self._ix.latest_generation() == v.generation):
                 return v
             ix = self.store.open()
-            searcher = ix.searcher(weighting=WEIGHTING)
+            searcher = ix.searcher()  # for stored fields, the lexicon and key terms: ranking is docsets.py's
             postings = Postings(searcher)
             pub = postings.published()
             dated = pub[pub != MISSING]
