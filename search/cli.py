@@ -293,11 +293,15 @@ def status(settings: Settings, as_json: bool) -> None:
         return
     click.echo(f"{info['articles']} articles in {info['index']} (build {info['build']}, generation "
                f"{info['generation']}, built {info['built']})")
-    run = info.get("last_run")
-    if run:
-        click.echo(f"last run: {run.get('mode')} at {run.get('finished') or run.get('started')}, "
+    runs = info.get("runs") or []
+    for n, run in enumerate(reversed(runs)):
+        label = "last run" if n == 0 else "earlier "
+        click.echo(f"{label}: {run.get('mode')} at {run.get('finished') or run.get('started')}, "
                    f"{run.get('added', 0)} added, {run.get('updated', 0)} updated, {run.get('deleted', 0)} deleted, "
                    f"{len(run.get('failed') or [])} failed, {run.get('duration_s', 0):.1f}s")
+        if n == 0:  # the files still failing: retried on every run until fixed or removed
+            for f in run.get("failed") or []:
+                click.secho(f"  FAILED {f.get('path')}: {f.get('reason')}", fg="red")
 
 
 @main.command()

@@ -33,6 +33,7 @@ from search.schema import SNIPPET_FIELDS
 from search.snippets import best_passage, field_terms, find_spans, lede, line_with_matches, mark
 from search.store import IndexStore
 
+STATUS_RUNS = 10  # job reports shown by status (index/runs.json keeps 20)
 SUGGEST_SCAN = 200  # headline terms looked at per completion request
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
 MATCH_FIELDS = {"headline": "headline", "caption": "caption", "body": "body", "quotes": "quotes",
@@ -339,6 +340,7 @@ class Engine:
                 "built": _mtime_iso(build / "manifest.json") or _mtime_iso(build),
                 "index": str(self.store.root),
                 "last_run": runs[-1] if runs else None,
+                "runs": runs[-STATUS_RUNS:],  # the last reports, newest last
             }
 
 

@@ -190,21 +190,29 @@ class Indexer:
             _done(report, build, ix)
             return
         writer = ix.writer(timeout=10.0, delay=0.1, compound=False)
-        with _committing(writer):
+        indexed = ix.reader()
+        writes = 0
+        with _committing(writer, lambda: writes > 0):
             for key in gone:
                 writer.delete_by_term("file", key)
                 del manifest[key]
                 report.deleted += 1
+                writes += 1
             for key, entry, result in self._parse(todo, progress):
                 old = manifest.get(key)
                 if old and old["hash"] == entry["hash"] and not old.get("error") and not result.errors:
                     old.update(size=entry["size"], mtime=entry["mtime"])  # touched, not changed
                     report.unchanged += 1
                     continue
-                writer.delete_by_term("file", key)  # also repairs a run that died between commit and manifest
                 manifest[key] = entry
                 self._record(report, key, result, added=old is None or not old.get("articles"))
-                _add(writer, key, result)
+                # Delete what the index holds for the file (this also repairs a run that died between its
+                # commit and its manifest); a file that failed before and fails again changes nothing.
+                if result.articles or ("file", key) in indexed:
+                    writer.delete_by_term("file", key)
+                    _add(writer, key, result)
+                    writes += 1
+        indexed.close()
         self.store.save_manifest(build, manifest)
         _done(report, build, self.store.open())
 
@@ -244,14 +252,17 @@ class Indexer:
 
 
 @contextlib.contextmanager
-def _committing(writer: Any) -> Iterator[None]:
-    """Commit what the block wrote; on any failure (or a kill signal turned exception) cancel it whole."""
+def _committing(writer: Any, wrote: Callable[[], bool] = lambda: True) -> Iterator[None]:
+    """Commit what the block wrote (nothing written: no new generation); on any failure cancel it whole."""
     try:
         yield
-        writer.commit(optimize=False)
     except BaseException as e:
         writer.cancel()
         raise _write_error(e) from e
+    if wrote():
+        writer.commit(optimize=False)
+    else:
+        writer.cancel()
 
 
 def _add(writer: Any, key: str, result: ReadResult) -> None:

@@ -171,3 +171,18 @@ def test_facets_follow_incremental_changes(setup) -> None:
     assert eng.search(SearchRequest.build()).facets["section"] == [{"value": "Port", "count": 1},
                                                                     {"value": "Theatre", "count": 1}]
     assert eng.search(SearchRequest.build(section=["Culture"])).total == 0
+
+
+def test_a_file_that_keeps_failing_is_listed_by_status_without_new_generations(setup) -> None:
+    settings, corpus = setup
+    (corpus / "empty.txt").write_bytes(b"")
+    env = {"NEWSEARCH_INDEX": str(settings.index), "NEWSEARCH_CORPUS": str(corpus)}
+    first = Indexer(settings, workers=1).run()
+    again = Indexer(settings, workers=1).run()
+    assert again.generation == first.generation  # retried, still broken, nothing to commit
+    assert [f["path"] for f in again.failed] == ["empty.txt"]
+    out = CliRunner().invoke(main, ["status"], env=env)
+    assert out.exit_code == 0 and "FAILED empty.txt: empty file" in out.stdout
+    info = json.loads(CliRunner().invoke(main, ["status", "--json"], env=env).stdout)
+    assert [r["mode"] for r in info["runs"]] == ["full", "incremental"]
+    assert info["last_run"]["failed"] == [{"path": "empty.txt", "reason": "empty file"}]

@@ -66,7 +66,8 @@ ARTICLE = _obj({
     "sources": _array(_STR), "path": _nullable("string"),
 })
 STATUS = _obj({"articles": _INT, "build": _STR, "generation": _INT, "built": _nullable("string"), "index": _STR,
-               "last_run": _nullable("object", additionalProperties=True)})
+               "last_run": _nullable("object", additionalProperties=True),
+               "runs": _array({"type": "object", "additionalProperties": True})})
 ERROR = _obj({"error": _obj({
     "status": {"type": "integer", "minimum": 400, "maximum": 599},
     "code": {"type": "string", "description": "bad_request, not_found, method_not_allowed, index_missing, …"},
