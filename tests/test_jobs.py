@@ -161,3 +161,65 @@ def test_broken_files_do_not_stop_the_job(env: dict[str, str]) -> None:
                                                           "truncated.txt.gz"]
     assert report["articles"] == 3  # good, undecodable (read as Latin-1), and the good line of mixed.jsonl
     assert found(env, "creme") == ["Bad bytes"]
+
+
+def test_full_rebuild_and_updates_while_newsearch_serve_answers_http(env: dict[str, str], tmp_path: Path) -> None:
+    """The same over HTTP: gunicorn workers keep answering through two rebuilds and an update, and serve
+    the new article as soon as its job has committed."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    write_corpus(Path(env["NEWSEARCH_CORPUS"]), 1500)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--workers", "2"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    failures: list[str] = []
+    answered: list[int] = []
+    stop = threading.Event()
+
+    def get(path: str) -> dict:
+        with urllib.request.urlopen(base + path, timeout=10) as r:
+            return json.load(r)
+
+    def traffic() -> None:
+        rng = random.Random(3)
+        while not stop.is_set():
+            try:
+                answered.append(get(f"/api/search?q={rng.choice(WORDS)}")["total"])
+            except (OSError, urllib.error.HTTPError, ValueError) as e:
+                failures.append(repr(e))
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                get("/healthz")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        threads = [threading.Thread(target=traffic) for _ in range(3)]
+        for t in threads:
+            t.start()
+        try:
+            for _ in range(2):
+                assert newsearch("index", "--full", env=env).returncode == 0
+            (Path(env["NEWSEARCH_CORPUS"]) / "new.txt").write_text("Zeppelin lands\n\nA zeppelin landed.\n")
+            assert newsearch("index", env=env).returncode == 0
+            assert get("/api/search?q=zeppelin")["total"] == 1  # the job has exited: its commit is served
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+    assert failures == []
+    assert len(answered) > 50 and min(answered) > 0
