@@ -3,7 +3,7 @@
 One tokenizer pass does what a chain of Whoosh filters would (Unicode words, lower case, accents folded,
 numbers kept whole, possessives dropped), because analysis is most of the cost of indexing. The index
 keeps every word as written (`INDEX`), so a quoted phrase matches its exact words, stop words included;
-stemming happens at query time instead: a word also finds its singular and plural forms (`variants`),
+stemming happens at query time instead: a word also finds its plural and -ed / -ing forms (`forms`),
 which costs a few term lookups per query rather than a second copy of every posting.
 """
 
@@ -19,7 +19,8 @@ from whoosh.analysis import Token, Tokenizer
 # Acronyms with dots ("U.S." -> "us"), words, and numbers with their separators ("4,485", "3.4", "2011").
 WORD = re.compile(r"(?:[^\W\d_]\.){2,}(?![^\W\d_])|\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|\w+", re.UNICODE)
 
-# Short and function words only: "us", "may", "will", "new" and "not" carry meaning in news.
+# Dropped from query words (never from the index): short function words only; "us", "may", "will",
+# "new" and "not" carry meaning in news.
 STOP_WORDS = frozenset(
     "a an and are as at be been but by for from had has have he her his i if in into is it its of on or our "
     "she so than that the their them then there these they this those to was were what which who with".split()
@@ -52,7 +53,7 @@ def light_stem(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
     """Lower case, accents removed, typographic apostrophe straightened, possessive 's dropped."""
     w = word.lower().replace("’", "'")
     if not w.isascii():
@@ -68,25 +69,14 @@ def _fold(word: str) -> str:
     return w
 
 
-@lru_cache(maxsize=200_000)
-def _stemmed(word: str) -> str | None:
-    w = _fold(word)
-    if not w or w in STOP_WORDS:
-        return None
-    return light_stem(w)
-
-
 class NewsTokenizer(Tokenizer):
-    """Tokenizer + filters in one pass; `stem=False` gives the exact flavour (every word kept, unstemmed)."""
-
-    def __init__(self, stem: bool = True) -> None:
-        self.stem = stem
+    """Tokenizer and filters in one pass: every word kept, folded, unstemmed (stemming is query-time)."""
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, NewsTokenizer) and other.stem == self.stem
+        return isinstance(other, NewsTokenizer)
 
     def __hash__(self) -> int:
-        return hash((NewsTokenizer, self.stem))
+        return hash(NewsTokenizer)
 
     def __call__(  # noqa: PLR0913 - Whoosh's tokenizer protocol
         self,
@@ -111,17 +101,11 @@ class NewsTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        norm = _stemmed if self.stem else _fold
         pos = start_pos
+        t.stopped = False
         for m in WORD.finditer(value):
             word = m.group()
-            text = norm(word)
-            if text is None:
-                if removestops:
-                    continue
-                t.stopped, text = True, _fold(word)
-            else:
-                t.stopped = False
+            text = fold(word)
             if not text:
                 continue
             t.text, t.boost = text, 1.0
@@ -135,7 +119,7 @@ class NewsTokenizer(Tokenizer):
             yield t
 
 
-INDEX = NewsTokenizer(stem=False)
+INDEX = NewsTokenizer()
 
 
 def terms(text: str) -> list[str]:

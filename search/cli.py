@@ -216,7 +216,7 @@ def _show_results(results) -> None:
     import re
 
     def plain(snippet: str) -> str:
-        return html.unescape(re.sub(r"</?mark>", lambda m: "" if m.group() == "</mark>" else "", snippet))
+        return html.unescape(re.sub(r"</?mark>", "", snippet))
 
     def styled(label: str, snippet: str) -> str:
         marked = html.unescape(snippet.replace("<mark>", "\x01").replace("</mark>", "\x02"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
-from search.analysis import _fold, forms, terms, words
+from search.analysis import fold, forms, terms, words
 from search.schema import DEFAULT_FIELDS
 
 MAX_QUERY_CHARS = 1000  # the rest of a longer query is ignored (the API refuses longer ones outright)
@@ -278,7 +278,7 @@ def _phrase(fieldname: str, tokens: list[str], boost: float) -> wq.Query:
 
 def _expanded(fieldname: str, node: Word, reader: IndexReader | None, boost: float) -> wq.Query:
     """A prefix or fuzzy word as an Or of at most MAX_EXPANSIONS real index terms (never unbounded)."""
-    word = _fold(node.text)
+    word = fold(node.text)
     if reader is None or not word:
         return _phrase(fieldname, words(node.text), boost)
     if node.prefix:

@@ -15,8 +15,6 @@ from search.analysis import INDEX
 # Fields searched by default, with their ranking weights (BM25F boosts): headline above caption and
 # quotes, above body; sources (who is quoted or cited) a little above body.
 DEFAULT_FIELDS: dict[str, float] = {"headline": 4.0, "caption": 2.0, "quotes": 2.0, "source": 1.5, "body": 1.0}
-# Fields searched only when a query names them ("byline:smith", "section:politics").
-SCOPED_FIELDS = ("byline", "section")
 # Fields snippets are cut from.
 SNIPPET_FIELDS = ("headline", "caption", "body", "quotes")
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from html import escape
 
-from search.analysis import WORD, _fold
+from search.analysis import WORD, fold
 
 WINDOW = 220  # characters of the densest window of matches in a body
 MAX_SNIPPET = 360  # a sentence-bounded snippet never grows past this
@@ -26,7 +26,7 @@ def find_spans(text: str, wanted: set[str], limit: int = SCAN_LIMIT) -> list[Spa
     """Character spans of the words of `text` (its first `limit` characters) whose index term is wanted."""
     if not wanted:
         return []
-    return [m.span() for m in WORD.finditer(text, 0, limit) if _fold(m.group()) in wanted]
+    return [m.span() for m in WORD.finditer(text, 0, limit) if fold(m.group()) in wanted]
 
 
 def field_terms(query_terms: Iterable[tuple[str, object]], fieldname: str) -> set[str]:
