@@ -28,6 +28,7 @@ EMPTY = np.zeros(0, dtype=np.int64)
 MISSING = 2**64 - 1  # the published column's value for an undated document
 CACHE_POSTINGS = 4_000_000  # decoded postings kept per searcher (12 bytes each)
 K1 = 1.2
+FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
 FIELD_B = {"headline": 0.3, "caption": 0.5, "quotes": 0.5, "source": 0.2}  # length normalisation; default 0.75
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
@@ -282,10 +283,10 @@ class Postings:
         uniq, inverse = np.unique(ids, return_inverse=True)
         return uniq, np.bincount(inverse, weights=tfs).astype(np.float32)
 
-    def matched_terms(self, q: wq.Query, docnum: int) -> list[tuple[str, str]]:
-        """The (field, term) pairs of the query that occur in one document."""
+    def matched_terms(self, query_terms: list[FieldWord], docnum: int) -> list[tuple[str, str]]:
+        """The (field, term) pairs among a query's `positive_terms` that occur in one document."""
         out = []
-        for fieldname, texts, _ in positive_terms(q):
+        for fieldname, texts, _ in query_terms:
             for text in texts:
                 ids, _ = self.term(fieldname, text)
                 i = np.searchsorted(ids, docnum)
@@ -294,12 +295,12 @@ class Postings:
         return out
 
 
-def positive_words(q: wq.Query) -> list[list[tuple[str, tuple[str, ...], float]]]:
+def positive_words(q: wq.Query) -> list[list[FieldWord]]:
     """The words a document is rewarded for (not those under NOT), each as the (field, forms, weight) it
     is searched with: an Or of one word in several fields (query.py's `_any_field`) is one word."""
-    out: list[list[tuple[str, tuple[str, ...], float]]] = []
+    out: list[list[FieldWord]] = []
 
-    def entry(node: wq.Query, boost: float) -> tuple[str, tuple[str, ...], float] | None:
+    def entry(node: wq.Query, boost: float) -> FieldWord | None:
         if isinstance(node, wq.Term):
             return node.fieldname, (node.text,), boost * node.boost
         if isinstance(node, wq.Or) and _forms_of_one_word(node):
@@ -332,7 +333,7 @@ def positive_words(q: wq.Query) -> list[list[tuple[str, tuple[str, ...], float]]
     return out
 
 
-def positive_terms(q: wq.Query) -> list[tuple[str, tuple[str, ...], float]]:
+def positive_terms(q: wq.Query) -> list[FieldWord]:
     """(field, forms, weight) for every word in every field a document is rewarded for."""
     return [e for word in positive_words(q) for e in word]
 

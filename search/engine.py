@@ -24,7 +24,7 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from search.analysis import STOP_WORDS, terms
 from search.config import Settings
-from search.docsets import MISSING, Postings
+from search.docsets import MISSING, Postings, positive_terms
 from search.errors import IndexMissing, NotFound
 from search.facets import FacetTables
 from search.query import compile_query, is_plain, parse, words_of
@@ -114,16 +114,16 @@ class Engine:
                 q = _exact_words(words_of(node))
             filters = self._filters(v, req)
             allowed = _intersect(list(filters.values()))
-            top, matched, partial = self._run(v, q, allowed, req)
+            top, every, matched, partial = self._run(v, q, allowed, req)
             relaxed = False
             n_words = len(words_of(node))
             if is_plain(node) and n_words > 1 and (not len(matched) or len(matched) < RELAX_BELOW and n_words >= 3):
                 rq = compile_query(node, s.reader(), relaxed=True)
-                rtop, rmatched, rpartial = self._run(v, rq, allowed, req)
-                if len(rmatched) > len(matched):
-                    q, top, matched, partial, relaxed = rq, rtop, rmatched, rpartial, True
+                relaxed_run = self._run(v, rq, allowed, req)
+                if len(relaxed_run[2]) > len(matched):
+                    q, (top, every, matched, partial), relaxed = rq, relaxed_run, True
             hits = [self._hit(s, docnum, score, q, terms) for docnum, score, terms in top]
-            facets = v.facets.count(self._facet_docs(v, q, matched, filters))
+            facets = v.facets.count(_facet_docs(v, every, matched, filters))
             suggestion = self._suggest(v, node, allowed, len(matched)) if is_plain(node) else None
         return Results(query=req.to_dict(), total=len(matched), page=req.page, page_size=req.page_size,
                        took_ms=round((time.perf_counter() - t0) * 1000, 2), results=hits, facets=facets,
@@ -141,29 +141,16 @@ class Engine:
             out["date"] = v.postings.date_range(lo, hi)
         return out
 
-    @staticmethod
-    def _facet_docs(v: _View, q: wq.Query, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict:
-        """The documents each facet is counted over: the matches under every filter but the facet's own,
-        so that choosing one section still shows what the others would add (OR within a field)."""
-        out = {}
-        for name in ("section", "source", "year"):
-            if name in filters:
-                others = [f for key, f in filters.items() if key != name]
-                out[name] = _intersect([v.postings.docs(q), *others], everything=v.postings.live)
-            else:
-                out[name] = matched
-        return out
-
     def _run(self, v: _View, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest):
-        """The page's (docnum, score, matched terms) and every matching document number."""
+        """The page's (docnum, score, matched terms), the query's matches without and with the filters,
+        and whether the time limit cut matching short."""
         p = v.postings
         p.deadline, p.partial = time.monotonic() + self.time_limit, False
-        matched = p.docs(q)
-        if allowed is not None:
-            matched = np.intersect1d(matched, allowed, assume_unique=True)
+        every = p.docs(q)
+        matched = every if allowed is None else np.intersect1d(every, allowed, assume_unique=True)
         start = (req.page - 1) * req.page_size
         if start >= len(matched):
-            return [], matched, p.partial  # a page past the end is empty, not an error
+            return [], every, matched, p.partial  # a page past the end is empty, not an error
         if req.sort == "relevance":
             scores = p.scores(q, matched)
             if req.recency and v.newest is not None:
@@ -178,9 +165,10 @@ class Engine:
             order = np.lexsort((matched, key, ~dated))[: start + req.page_size]
             scores = None
         page = order[start : start + req.page_size]
+        query_terms = positive_terms(q)
         top = [(int(matched[i]), float(scores[i]) if scores is not None else None,
-                p.matched_terms(q, int(matched[i]))) for i in page]
-        return top, matched, p.partial
+                p.matched_terms(query_terms, int(matched[i]))) for i in page]
+        return top, every, matched, p.partial
 
     @staticmethod
     def _recency(v: _View, matched: np.ndarray, weight: float) -> np.ndarray:
@@ -284,7 +272,8 @@ class Engine:
             matched = p.docs(q)
             matched = matched[matched != docnum]
             scores = p.scores(q, matched)
-            return [self._hit(s, int(matched[i]), float(scores[i]), q, p.matched_terms(q, int(matched[i])))
+            query_terms = positive_terms(q)
+            return [self._hit(s, int(matched[i]), float(scores[i]), q, p.matched_terms(query_terms, int(matched[i])))
                     for i in _top(-scores, count)]
 
     def count(self) -> int:
@@ -366,10 +355,22 @@ def _exact_words(query_words: list[str]) -> wq.Query:
 
 
 
-def _intersect(parts: list[np.ndarray], everything: np.ndarray | None = None) -> np.ndarray | None:
-    """Sorted intersection of sorted arrays, smallest first; `everything` (or None) when there are none."""
+def _facet_docs(v: _View, every: np.ndarray, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict:
+    """The documents each facet is counted over: the query's matches under every filter but the facet's
+    own, so that choosing one section still shows what the others would add (OR within a field)."""
+    out = {}
+    for name in ("section", "source", "year"):
+        if name in filters:
+            out[name] = _intersect([every, *(f for key, f in filters.items() if key != name)])
+        else:
+            out[name] = matched
+    return out
+
+
+def _intersect(parts: list[np.ndarray]) -> np.ndarray | None:
+    """Sorted intersection of sorted arrays, smallest first; None (no restriction) when there are none."""
     if not parts:
-        return everything
+        return None
     return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted(parts, key=len))
 
 
