@@ -24,7 +24,7 @@ import html
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -86,20 +86,27 @@ def reuters_records(sgm_gz: Path) -> Iterator[dict]:
         yield out
 
 
+def _once(out: Path, write: Callable[[Path], int]) -> Path:
+    """Prepare a corpus folder once: write(out) fills it, a .done mark (the record count) makes later
+    calls reuse it."""
+    done = out / ".done"
+    if not done.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        done.write_text(str(write(out)))
+    return out
+
+
 def reuters_jsonl(work: Path = DEFAULT_WORK) -> Path:
     """Convert Reuters-21578 into work/reuters/reut2-NNN.jsonl (cached: done once); return the folder."""
-    out = work / "reuters"
-    done = out / ".done"
-    if done.exists():
-        return out
-    out.mkdir(parents=True, exist_ok=True)
-    total = 0
-    for src in sorted((DATA / "reuters21578").glob("reut2-*.sgm.gz")):
-        records = list(reuters_records(src))
-        total += len(records)
-        _write_jsonl(out / src.name.replace(".sgm.gz", ".jsonl"), records)
-    done.write_text(str(total))
-    return out
+    def write(out: Path) -> int:
+        total = 0
+        for src in sorted((DATA / "reuters21578").glob("reut2-*.sgm.gz")):
+            records = list(reuters_records(src))
+            total += len(records)
+            _write_jsonl(out / src.name.replace(".sgm.gz", ".jsonl"), records)
+        return total
+
+    return _once(work / "reuters", write)
 
 
 # -- BBC ------------------------------------------------------------------------------------------------
@@ -114,50 +121,45 @@ def bbc_records() -> Iterator[dict]:
 # -- synthetic scale corpus ---------------------------------------------------------------------------
 def synthetic_jsonl(work: Path, n: int, seed: int = SEED) -> Path:
     """Generate n synthetic articles into work/synth-<n>/ (cached); return the folder. See the module doc."""
-    out = work / f"synth-{n}"
-    done = out / ".done"
-    if done.exists():
-        return out
-    out.mkdir(parents=True, exist_ok=True)
-    real = list(bbc_records()) + [r for f in sorted(reuters_jsonl(work).glob("*.jsonl")) for r in _read_jsonl(f)]
-    headlines = [r["headline"] for r in real if r["headline"]]
-    paragraphs = [p for r in real for p in r["body"].split("\n\n") if len(p) > 40]
-    sections = sorted({r["section"] for r in real if r.get("section")})
-    rng = random.Random(seed)
-    start = datetime(1987, 1, 1)
-    span = int((datetime(2025, 12, 31) - start).total_seconds())
-    batch: list[dict] = []
-    part = 0
-    for i in range(n):
-        body = "\n\n".join(rng.choice(paragraphs) for _ in range(rng.randint(2, 6)))
-        batch.append({
-            "headline": rng.choice(headlines),
-            "body": body,
-            "section": rng.choice(sections),
-            "published": (start + timedelta(seconds=rng.randrange(span))).isoformat(),
-            "url": f"https://synthetic.example/{n}/{i}",
-        })
-        if len(batch) == PER_FILE:
+    def write(out: Path) -> int:
+        real = list(bbc_records()) + [r for f in sorted(reuters_jsonl(work).glob("*.jsonl")) for r in _read_jsonl(f)]
+        headlines = [r["headline"] for r in real if r["headline"]]
+        paragraphs = [p for r in real for p in r["body"].split("\n\n") if len(p) > 40]
+        sections = sorted({r["section"] for r in real if r.get("section")})
+        rng = random.Random(seed)
+        start = datetime(1987, 1, 1)
+        span = int((datetime(2025, 12, 31) - start).total_seconds())
+        batch: list[dict] = []
+        part = 0
+        for i in range(n):
+            body = "\n\n".join(rng.choice(paragraphs) for _ in range(rng.randint(2, 6)))
+            batch.append({
+                "headline": rng.choice(headlines),
+                "body": body,
+                "section": rng.choice(sections),
+                "published": (start + timedelta(seconds=rng.randrange(span))).isoformat(),
+                "url": f"https://synthetic.example/{n}/{i}",
+            })
+            if len(batch) == PER_FILE:
+                _write_jsonl(out / f"synth-{part:04d}.jsonl", batch)
+                batch, part = [], part + 1
+        if batch:
             _write_jsonl(out / f"synth-{part:04d}.jsonl", batch)
-            batch, part = [], part + 1
-    if batch:
-        _write_jsonl(out / f"synth-{part:04d}.jsonl", batch)
-    done.write_text(str(n))
-    return out
+        return n
+
+    return _once(work / f"synth-{n}", write)
 
 
 # -- TIME test collection ---------------------------------------------------------------------------
 def time_docs(work: Path = DEFAULT_WORK) -> Path:
     """The 423 TIME documents as work/time/<text_id>.txt (headline = first ~10 words, the text verbatim)."""
-    out = work / "time"
-    done = out / ".done"
-    if done.exists():
-        return out
-    out.mkdir(parents=True, exist_ok=True)
-    for rec in _read_jsonl(DATA / "time" / "derived" / "docs.jsonl"):
-        (out / f"{rec['text_id']}.txt").write_text(time_text(rec["text"]), encoding="utf-8")
-    done.write_text("ok")
-    return out
+    def write(out: Path) -> int:
+        docs = list(_read_jsonl(DATA / "time" / "derived" / "docs.jsonl"))
+        for rec in docs:
+            (out / f"{rec['text_id']}.txt").write_text(time_text(rec["text"]), encoding="utf-8")
+        return len(docs)
+
+    return _once(work / "time", write)
 
 
 def time_text(text: str) -> str:
