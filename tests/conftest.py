@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+
+from search.config import Settings
+from search.indexer import Indexer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -27,3 +31,14 @@ def seed_path() -> Path:
     if not SEED.is_file():
         pytest.skip(f"seed article not available: {SEED} is absent")
     return SEED
+
+
+def build_site(root: Path, articles: list[dict]) -> Settings:
+    """A corpus folder with the articles as one JSONL file, and its index built: the Settings for both."""
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in articles), encoding="utf-8")
+    settings = Settings.from_env(index=root / "index", corpus=corpus)
+    report = Indexer(settings, workers=1).run(full=True)
+    assert report.failed == [] and report.articles == len(articles)
+    return settings

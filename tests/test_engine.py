@@ -3,7 +3,6 @@ filters, facets, sort, paging, snippets (escaped), relaxed matching, did-you-mea
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -14,6 +13,8 @@ from search.engine import Engine
 from search.errors import BadRequest, NotFound
 from search.indexer import Indexer
 from search.results import SearchRequest
+
+from .conftest import build_site
 
 ARTICLES = [
     {"headline": "Refugees reach the border after a week on foot", "section": "World", "published": "2021-03-02",
@@ -49,14 +50,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    root = tmp_path_factory.mktemp("engine")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES), encoding="utf-8")
-    settings = Settings.from_env(index=root / "index", corpus=corpus)
-    report = Indexer(settings, workers=1).run(full=True)
-    assert report.failed == [] and report.articles == len(ARTICLES)
-    eng = Engine(settings)
+    eng = Engine(build_site(tmp_path_factory.mktemp("engine"), ARTICLES))
     yield eng
     eng.close()
 

@@ -19,6 +19,8 @@ from search.indexer import Indexer
 from search.results import SearchRequest
 from web import SECURITY_HEADERS, create_app
 
+from .conftest import build_site as conftest_build_site
+
 XSS_HEADLINE = "<script>alert('headline')</script> Harbour markup \"><img src=x onerror=alert(1)>"
 XSS_CAPTION = "\"><img src=x onerror=alert('caption')> The harbour at night"
 XSS_QUOTE = "<script>alert('quote')</script> the harbour is ours"
@@ -57,14 +59,8 @@ SCRIPT_MARKERS = ("<script>alert", "<img src=x", "<b>Mallory", "<i>Tech", "<em>E
 
 
 def build_site(root: Path, articles: list[dict] = ARTICLES) -> Settings:
-    """A corpus folder with the articles as one JSONL file, and its index built: the Settings for both."""
-    corpus = root / "corpus"
-    corpus.mkdir(parents=True)
-    (corpus / "articles.jsonl").write_text("\n".join(json.dumps(a) for a in articles), encoding="utf-8")
-    settings = Settings.from_env(index=root / "index", corpus=corpus)
-    report = Indexer(settings, workers=1).run(full=True)
-    assert report.failed == [] and report.articles == len(articles)
-    return settings
+    """The web tests' site: these articles (by default the ones above), indexed."""
+    return conftest_build_site(root, articles)
 
 
 @pytest.fixture(scope="module")
