@@ -276,10 +276,7 @@ def _done(report: IndexReport, build: Path, ix: Any) -> None:
 
 def _parse_one(key: str, path: Path, max_bytes: int) -> tuple[str, dict[str, Any], ReadResult]:
     st = _stat(path)
-    try:
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()
-    except OSError:
-        digest = ""
+    digest = _file_hash(path)
     result = parse_file(path, max_bytes=max_bytes)
     result.path = key
     entry = {
@@ -290,6 +287,18 @@ def _parse_one(key: str, path: Path, max_bytes: int) -> tuple[str, dict[str, Any
         "error": "; ".join(result.errors) or None,
     }
     return key, entry, result
+
+
+def _file_hash(path: Path) -> str:
+    """sha1 of a file's bytes, read in chunks (a huge file is reported by the reader, not held in memory)."""
+    h = hashlib.sha1()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return ""
+    return h.hexdigest()
 
 
 def _counted(results: Iterable[Any], total: int, progress: Progress | None):
