@@ -122,7 +122,7 @@ class Engine:
                 relaxed_run = self._run(v, rq, allowed, req)
                 if len(relaxed_run[2]) > len(matched):
                     q, (top, every, matched, partial), relaxed = rq, relaxed_run, True
-            hits = [self._hit(s, docnum, score, q, terms) for docnum, score, terms in top]
+            hits = [self._hit(s, docnum, score, terms) for docnum, score, terms in top]
             facets = v.facets.count(_facet_docs(v, every, matched, filters))
             suggestion = self._suggest(v, node, allowed, len(matched)) if is_plain(node) else None
         return Results(query=req.to_dict(), total=len(matched), page=req.page, page_size=req.page_size,
@@ -180,10 +180,10 @@ class Engine:
         return 1.0 + weight * np.power(0.5, age_days / 180.0)
 
     # -- hits, snippets, suggestions ------------------------------------------------------------------
-    def _hit(self, s: Searcher, docnum: int, score: float | None, q: wq.Query, matched_terms: list) -> Hit:
+    def _hit(self, s: Searcher, docnum: int, score: float | None, query_terms: list) -> Hit:
+        """One result: stored fields, the fields its matched terms are in, and their snippets."""
         stored = s.stored_fields(docnum)
         data = stored.get("data") or {}
-        query_terms = matched_terms or list(q.iter_all_terms())
         matched: list[str] = []
         snippets: dict[str, str] = {}
         quote_hits: list[dict[str, Any]] = []
@@ -273,7 +273,7 @@ class Engine:
             matched = matched[matched != docnum]
             scores = p.scores(q, matched)
             query_terms = positive_terms(q)
-            return [self._hit(s, int(matched[i]), float(scores[i]), q, p.matched_terms(query_terms, int(matched[i])))
+            return [self._hit(s, int(matched[i]), float(scores[i]), p.matched_terms(query_terms, int(matched[i])))
                     for i in _top(-scores, count)]
 
     def count(self) -> int:
