@@ -144,6 +144,120 @@ def test_ten_thousand_nested_divs() -> None:
     assert PARAGRAPHS[0] in art.body
 
 
+def deep_page(depth: int, unit: str = "<div>", close: bool = True) -> bytes:
+    """An article nested `depth` units deep (as broken CMS markup does), with nav, figure, body and footer."""
+    return page(
+        '<nav class="menu"><a href="/">Home</a> <p>Sport news menu and weather links</p></nav>'
+        "<header><p>Subscribe to the Aldwin Courier today</p></header>"
+        "<h1>Port Aldwin votes to close its old fish market</h1>"
+        + unit * depth
+        + '<figure><img src="market.jpg" alt=""><figcaption>Traders pack up their stalls on the last morning. '
+        '<span class="credit">Photo: Ana Ruiz / Courier</span></figcaption></figure>'
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + ("</div>" * depth if close else "")
+        + '<aside class="related"><p>Related stories: council budget row deepens again</p></aside>'
+        "<footer><p>Copyright The Aldwin Courier. All rights reserved. Privacy policy.</p></footer>",
+        ld=None,
+    )
+
+
+def assert_structure_kept(art) -> None:
+    """Headline, caption and credit, every body paragraph; no navigation, header, aside or footer text."""
+    assert art.headline == "Port Aldwin votes to close its old fish market"
+    assert art.captions == ["Traders pack up their stalls on the last morning."]
+    assert art.credit == "Photo: Ana Ruiz / Courier"
+    assert art.body.split("\n\n") == PARAGRAPHS
+    for junk in ("Sport news menu", "Subscribe", "Related stories", "All rights reserved", "Traders pack up"):
+        assert junk not in art.body
+
+
+@pytest.mark.parametrize("depth", [3_000, 10_000])
+def test_page_deeper_than_libxml2_keeps_its_structure(depth: int) -> None:
+    # libxml2 stops building the tree at depth 2,048; the page is read through BeautifulSoup instead
+    data = deep_page(depth)
+    assert html.parse(data.decode()).xpath("count(//div)") >= depth
+    assert_structure_kept(html.read(data, "deep.html"))
+
+
+def test_deep_page_with_more_tags_than_a_soup_is_streamed() -> None:
+    # 150,000 unclosed <div><span> pairs: too many elements for a soup, read in one streaming pass
+    data = deep_page(75_000, unit="<div><span>", close=False)
+    assert html.parse(data.decode()) is None
+    assert_structure_kept(html.read(data, "deeper.html"))
+
+
+def test_big_page_is_read_in_one_pass_with_its_metadata() -> None:
+    filler = "".join(f"<li><a href='/a/{i}'>Archive link number {i}</a></li>" for i in range(120_000))
+    data = ARTICLE.replace(b"<footer>", b"<footer><ul>" + filler.encode() + b"</ul>")
+    assert len(data) > html.BIG_PAGE
+    art = html.read(data, "big.html")
+    small = html.read(ARTICLE, "market.html")
+    for name in ("headline", "byline", "published", "section", "url", "captions", "credit", "blockquotes"):
+        assert getattr(art, name) == getattr(small, name), name
+    assert [p for p in art.body.split("\n\n") if p in PARAGRAPHS] == PARAGRAPHS
+    assert "Archive link" not in art.body and "Sport news menu" not in art.body
+
+
+@pytest.mark.parametrize(
+    ("dateline", "expected"),
+    [
+        ("erstellt: 01. April 2025, 15:25", datetime(2025, 4, 1, 15, 25)),
+        ("Published 5 December 2011 14:05 GMT | Updated 6 December 2011", datetime(2011, 12, 5, 14, 5, tzinfo=UTC)),
+        ("December 5, 2011 2:30 PM EST", datetime(2011, 12, 5, 19, 30, tzinfo=UTC)),
+        ("06.01.2026, Lesezeit 5 Min.", datetime(2026, 1, 6)),
+    ],
+)
+def test_visible_dateline_when_the_page_has_no_date_metadata(dateline: str, expected: datetime) -> None:
+    body = f"<h1>Harbour board closes the market</h1><div class='meta-date'>{dateline}</div><p>{PARAGRAPHS[0]}</p>"
+    assert html.read(page(body, ld=None), "d.html").published == expected
+
+
+def test_dates_of_teasers_far_from_the_headline_are_not_the_articles() -> None:
+    teasers = "".join(f"<li><a>Older story {i}</a> <span class='date'>24.04.2023</span></li>" for i in range(5))
+    body = "<h1>Harbour board closes the market</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS * 10)
+    art = html.read(page(body + f"<ul class='teasers'>{teasers}</ul>", ld=None), "t.html")
+    assert art.published is None
+
+
+def test_xml_declaration_charset() -> None:
+    # windows-1251 bytes that charset detection alone reads as other letters; the XML declaration names them
+    title = "Съезд партии"
+    text = (
+        '<?xml version="1.0" encoding="windows-1251"?>\n<!DOCTYPE html><html><head>'
+        f"<title>{title}</title></head><body><h1>{title}</h1><p>Съезд партии открылся в Москве.</p></body></html>"
+    )
+    art = html.read(text.encode("windows-1251"), "ru.html")
+    assert art.headline == title
+    assert "открылся в Москве" in art.body
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta charset="iso-8859-2">',
+        "<meta http-equiv='Content-Type' content='text/html; charset=ISO-8859-2'>",
+        '<?xml version="1.0" encoding="iso-8859-2"?>',
+    ],
+)
+def test_declared_legacy_charset_is_used(head: str) -> None:
+    # iso-8859-2 and windows-1250 share most bytes; undeclared, "ą", "ś", "ź" come out as other letters
+    title = "Zażółć gęślą jaźń: śledź w Łodzi"
+    opening = f"{head}<html><head>" if head.startswith("<?xml") else f"<html><head>{head}"
+    doc = opening + f"<title>{title}</title></head><body><p>{title}.</p></body></html>"
+    art = html.read(doc.encode("iso-8859-2"), "pl.html")
+    assert art.headline == title
+
+
+def test_charset_declared_after_a_long_style_block_is_found() -> None:
+    # sites put kilobytes of inline CSS before their <meta charset>; detection alone misreads these letters
+    title = "Zażółć gęślą jaźń: śledź w Łodzi"
+    style = "<style>" + "".join(f".c{i} {{ margin: {i}px; }}\n" for i in range(800)) + "</style>"
+    doc = f"<html><head>{style}<meta charset='iso-8859-2'><title>{title}</title></head><body><p>{title}.</p></body>"
+    data = doc.encode("iso-8859-2")
+    assert data.index(b"charset") > 10_000
+    assert html.read(data, "pl.html").headline == title
+
+
 def test_wrong_declared_charset_and_invalid_utf8() -> None:
     # declared windows-1252, written as UTF-8, with one stray Latin-1 byte: text survives either way
     data = (

@@ -1,58 +1,250 @@
-"""Publication dates as corpora write them -> datetime: ISO 8601, RFC 2822, "December 5, 2011", epochs."""
+"""Publication dates as corpora write them -> datetime, for every reader (JSON fields, HTML meta, text datelines).
+
+ISO 8601 and epochs take a fast path; RFC 2822 goes to the standard library; the news forms ("December 5, 2011
+2:30 PM EST", "Updated 14:05 GMT, 5 December 2011", "05.12.2011", "2011/12/05") go to python-dateutil, but only
+once every word of the string is known to be part of a date: dateutil guesses dates from any number.
+
+Numeric orders: `2011/12/05` and `2011.12.05` are year-month-day; dots (`05.12.2011`) are day-month-year, as
+in Europe; slashes and dashes (`5/12/2011`) are month-day-year, as in the US, unless the first number is over
+12 (`25/12/2011` is day-first). Zone names are read from a fixed table (US zones are their US meaning: CST is
+UTC-6); a zone name not in it leaves the time as written, without a zone, never a guessed offset.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
+from dateutil import parser as _dateutil
+
+MIN_YEAR, MAX_YEAR = 1800, 2200  # outside this window a "date" is a misreading (or one the index cannot store)
+
+_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# month names as news sites write them, English first; each maps to its English abbreviation for dateutil
+_MONTH_NAMES = [
+    "jan january januar jänner janvier janv enero gennaio januari janeiro",
+    "feb february februar février fevrier févr fevr febrero febbraio februari fevereiro",
+    "mar march märz maerz mär mars marzo maart março",
+    "apr april avril avr abril aprile",
+    "may mai mayo maggio mei maio",
+    "jun june juni juin junio giugno junho",
+    "jul july juli juillet juil julio luglio julho",
+    "aug august août aout agosto augustus",
+    "sep sept september septembre septiembre setiembre settembre setembro",
+    "oct october oktober okt octobre octubre ottobre outubro",
+    "nov november novembre noviembre novembro",
+    "dec december dezember dez décembre decembre déc diciembre dicembre dezembro",
+]
+_MONTHS = {name: i for i, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()}
+_WEEKDAYS = set(
+    "mon monday tue tues tuesday wed weds wednesday thu thur thurs thursday fri friday sat saturday sun sunday "
+    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag mo di mi do fr sa so "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche "
+    "lunes martes miércoles miercoles jueves viernes sábado sabado domingo".split()
+)
+_FILLERS = set("at on of the um uhr de del le à el den der".split())
+_OFFSETS = {  # hours east of UTC; ambiguous names (IST, AST, BST is British here) are left out or fixed to one meaning
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1, "MEST": 2,
+    "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "SAST": 2, "CAT": 2, "EAT": 3, "WAT": 1, "PKT": 5,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8,
+    "HST": -10, "NST": -3.5, "NDT": -2.5, "BRT": -3, "ART": -3, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "PHT": 8,
+    "WIB": 7, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
 }
+_REGIONS = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver", "PT": "America/Los_Angeles"}
+
+
+def _zones() -> dict[str, tzinfo]:
+    zones: dict[str, tzinfo] = {k: timezone(timedelta(hours=h)) for k, h in _OFFSETS.items()}
+    try:  # "2:30 PM ET" follows daylight saving: needs the tz database (absent on some slim systems)
+        from zoneinfo import ZoneInfo
+
+        zones.update({k: ZoneInfo(v) for k, v in _REGIONS.items()})
+    except Exception:  # no tz database: these names then count as unknown zones
+        pass
+    return zones
+
+
+_ZONES = _zones()
+_ISO_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_RFC2822 = re.compile(
+    r"(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|[a-z]{1,3})", re.I
+)
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _MDY = re.compile(_WEEKDAY + r"([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
-_DMY = re.compile(_WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4})\b", re.I)
-_ISO_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_DMY = re.compile(_WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)?\.?\s+([a-z]{3,9})\.?,?\s+(\d{4})\b", re.I)
+# "Published ... | Updated ...": the label starts a segment; a published segment wins over an updated one
+_LABEL = re.compile(
+    r"\b(?:(?P<pub>(?:first\s+)?published|posted|created|erstellt|veröffentlicht|publié|publicado|pubblicato)"
+    r"|(?P<upd>(?:last\s+)?(?:updated|modified)|aktualisiert|geändert|mis\s+à\s+jour|actualizado|aggiornato))\b"
+    r"(?:\s+(?:on|at|am|le|el|il))?\s*:?",
+    re.I,
+)
+_YMD = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_DMY_DOTS = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\b")
+_MDY_SLASH = re.compile(r"\b(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})\b")
+_DOT_TIME = re.compile(r"\b([01]?\d|2[0-3])\.([0-5]\d)\b(?!\.\d)")
+_WORD = re.compile(r"[^\W\d_]+")
+_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.I)
 
 
 def parse_date(value: object) -> datetime | None:
-    """Best reading of a publication date, or None. Never raises."""
+    """Best reading of a publication date, or None (also for years outside 1800-2200). Never raises."""
+    try:
+        when = _parse(value)
+    except Exception:  # a date we cannot read is no date, never a failed file
+        return None
+    if when is None or not MIN_YEAR <= when.year <= MAX_YEAR:
+        return None
+    return when
+
+
+def _parse(value: object) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return _from_epoch(float(value))
-    text = str(value).strip()
-    if not text or len(text) > 100:
+    text = " ".join(str(value).split())
+    if not text or len(text) > 200:
         return None
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         return _from_epoch(float(text))
     m = _ISO_PREFIX.match(text)
+    iso_when = None
     if m:
         iso = m.group(0).replace("Z", "+00:00")
         iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)
+        with contextlib.suppress(ValueError):
+            iso_when = datetime.fromisoformat(iso)
+        if iso_when is not None and m.end() == len(text):
+            return iso_when
+    if _RFC2822.fullmatch(text):
         try:
-            return datetime.fromisoformat(iso)
-        except ValueError:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
             pass
+    segments = _segments(text)
+    for segment in segments:
+        when = _strict(segment)
+        if when is not None:
+            return when
+    if iso_when is not None:  # "2011-12-05 2:30 PM EST" was read above; "2011-12-05 (archive)" keeps its day
+        return iso_when
+    for segment in segments:  # a written date inside other words ("Posted by Jo on May 5, 2011"): the day only
+        when = _written_day(segment)
+        if when is not None:
+            return when
+    return None
+
+
+def _from_epoch(seconds: float) -> datetime | None:
+    """Unix time in seconds or milliseconds; small numbers (page numbers, counts) are not dates."""
+    if seconds > 1e11:  # milliseconds
+        seconds /= 1000
+    if seconds < 1e8:  # before March 1973: no corpus writes those as epochs, but counts look like them
+        return None
     try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _segments(text: str) -> list[str]:
+    """The parts of a line to try, in order: published-labelled, unlabelled, updated-labelled."""
+    labels = list(_LABEL.finditer(text))
+    if not labels:
+        return [text]
+    published, plain, updated = [], [], []
+    head = text[: labels[0].start()]
+    if re.search(r"\d", head):
+        plain.append(head)
+    for i, m in enumerate(labels):
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        (published if m.group("pub") else updated).append(text[m.end() : end])
+    return [s.strip(" ,;|•·–—-()[]") for s in published + plain + updated]
+
+
+def _strict(text: str) -> datetime | None:
+    """dateutil on a string made only of date words, numbers and zones; None if any other word is in it."""
+    text = _numeric_date(text)
+    if text is None:
+        return None
+    text = re.sub(r"\b([ap])\.\s?m\.", r"\1m", text, flags=re.I)
+    text = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text)
+    text = re.sub(r"[|•·()\[\]]", " ", text)  # separators between date and time, which dateutil refuses
+    text = _DOT_TIME.sub(r"\1:\2", text)  # "09.00 GMT": with the dotted dates rewritten, what is left is a time
+    text = _GMT_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", text)
+    words: list[str] = []
+    has_month = bool(re.search(r"\d{4}-\d{2}-\d{2}", text))
+
+    def word(m: re.Match[str]) -> str:
+        nonlocal has_month
+        w = m.group(0)
+        low = w.casefold()
+        if low in _MONTHS:
+            has_month = True
+            return " " + _EN_MONTHS[_MONTHS[low] - 1] + " "
+        if low in _WEEKDAYS or low in _FILLERS:
+            return " "
+        if low in ("am", "pm"):
+            return " " + low + " "
+        if w.upper() in _ZONES and (w.isupper() or len(w) > 3):
+            return " " + w.upper() + " "
+        if w.isupper() and 2 <= len(w) <= 5 and re.search(r"\d[\d:.\s]*(?:am|pm)?\s*$", text[: m.start()], re.I):
+            return " "  # an unknown zone ("2:30 PM XYZ"): keep the time as written rather than guess an offset
+        words.append(w)
+        return " "
+
+    text = _WORD.sub(word, text)
+    if words or not has_month or len(text) > 80:
+        return None
+    # dateutil fills what a string lacks from `default`: two different defaults expose a missing day/month/year
+    a = _dateutil.parse(text, default=datetime(2001, 1, 1), tzinfos=_ZONES)
+    b = _dateutil.parse(text, default=datetime(2002, 2, 2), tzinfos=_ZONES)
+    if a.date() != b.date():
+        return None
+    if a.tzinfo is not None:
+        offset = a.utcoffset()
+        a = a.replace(tzinfo=UTC if not offset else timezone(offset))
+    return a
+
+
+def _numeric_date(text: str) -> str | None:
+    """The first all-number date rewritten as ISO (see the module docstring for the orders); None if invalid."""
+    for rx, order in ((_YMD, "ymd"), (_DMY_DOTS, "dmy"), (_MDY_SLASH, "mdy")):
+        m = rx.search(text)
+        if not m:
+            continue
+        if order == "ymd":
+            year, month, day = m.group(1), m.group(2), m.group(3)
+        elif order == "dmy":
+            day, month, year = m.group(1), m.group(2), m.group(3)
+        else:
+            month, day, year = m.group(1), m.group(3), m.group(4)
+            if int(month) > 12:
+                month, day = day, month
+        y = int(year)
+        if len(year) == 2:  # as dateutil does: the century that puts the year within 50 years of today
+            now = datetime.now().year
+            y += now // 100 * 100
+            y += 100 if y < now - 50 else -100 if y > now + 49 else 0
+        try:
+            iso = datetime(y, int(month), int(day)).date().isoformat()
+        except ValueError:
+            return None
+        return text[: m.start()] + " " + iso + " " + text[m.end() :]
+    return text
+
+
+def _written_day(text: str) -> datetime | None:
+    """A date with its month written out, anywhere in the text ("on Tuesday, September 1, 2015 at the ...")."""
     for rx, order in ((_MDY, "mdy"), (_DMY, "dmy")):
         m = rx.search(text)
         if m:
             a, b, year = m.groups()
             month_name, day = (a, b) if order == "mdy" else (b, a)
-            month = _MONTHS.get(month_name.lower())
+            month = _MONTHS.get(month_name.casefold())
             if month:
                 try:
                     return datetime(int(year), month, int(day))
@@ -61,21 +253,18 @@ def parse_date(value: object) -> datetime | None:
     return None
 
 
-def _from_epoch(seconds: float) -> datetime | None:
-    if seconds > 1e11:  # milliseconds
-        seconds /= 1000
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def looks_like_date(line: str) -> bool:
-    """True for a short line that is only a date ("Tuesday, September 1, 2015", "2011-12-05")."""
-    line = line.strip()
-    if len(line) > 60 or parse_date(line) is None:
+    """True for a short line that is only a date ("Tuesday, September 1, 2015", "2011-12-05", "Updated 5/12/2011").
+
+    Text readers use it to tell a dateline from the first line of the body, so it is strict: every word of the
+    line must be a date word (month, weekday, zone, am/pm) or a "Published"/"Updated" label.
+    """
+    line = " ".join(line.split())
+    if not line or len(line) > 80:
         return False
-    rest = _ISO_PREFIX.sub("", line)
-    rest = _MDY.sub("", rest)
-    rest = _DMY.sub("", rest)
-    return len(re.findall(r"[A-Za-z]{3,}", rest)) <= 2
+    if _ISO_PREFIX.fullmatch(line) or re.fullmatch(r"\d{9,13}", line):
+        return parse_date(line) is not None
+    try:
+        return any(_strict(s) is not None for s in _segments(line)) and parse_date(line) is not None
+    except Exception:  # never raises, like parse_date
+        return False

@@ -65,6 +65,14 @@ DATE_META = (
     "original-publish-date",
     "cxenseparse:recs:publishtime",
 )
+_LOWER = "translate(@{0}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+POSITION = "data-newsearch-position"  # set on the elements of a streamed page's skeleton (html_stream.py)
+DATELINE_REACH = 40  # elements, in document order, between the headline and its dateline
+DATELINE_XPATH = (
+    "//time[not(*)] | //*[not(self::script or self::style or self::meta or self::body or self::html)]"
+    f"[contains({_LOWER.format('class')}, 'date') or contains({_LOWER.format('class')}, 'publish')"
+    f" or contains({_LOWER.format('id')}, 'date') or contains({_LOWER.format('id')}, 'publish')]"
+)
 AUTHOR_XPATH = (
     "//*[contains(@class, 'author') and (contains(@class, 'name') or contains(@class, 'link'))]"
     " | //*[contains(@class, 'byline') and not(.//*[contains(@class, 'byline')])]"
@@ -242,6 +250,31 @@ def _published(tree: HtmlElement, article: dict, metas: dict[str, str]) -> datet
         when = parse_date(value) if isinstance(value, str | int | float) else None
         if when is not None and 1900 < when.year < 2100:
             return when
+    return _dateline(tree)
+
+
+def _dateline(tree: HtmlElement) -> datetime | None:
+    """No machine-readable date: the date shown beside the headline ("erstellt: 01. April 2025, 15:25").
+
+    Only a date-marked element within DATELINE_REACH elements of the first <h1> counts: pages list teasers
+    of other articles with their dates too (one fundus page shows three dates, its own is the second).
+    """
+    candidates = tree.xpath(DATELINE_XPATH)[:10]
+    h1 = tree.xpath("//h1[not(ancestor::nav or ancestor::footer or ancestor::aside)]")[:1]
+    if not candidates or not h1:
+        return None
+    if tree.get(POSITION) is None:
+        order = {el: i for i, el in enumerate(tree.iter())}
+    else:  # a skeleton from html_stream.py: its elements carry their place in the page they came from
+        order = {el: int(el.get(POSITION) or 0) for el in [*candidates, *h1]}
+    for el in candidates:
+        if abs(order[el] - order[h1[0]]) > DATELINE_REACH or el.xpath(BOILER):
+            continue
+        text = text_of(el)
+        for part in (text, *re.split(r"\s*[,|•·]\s*", text)[:2]):  # "06.01.2026, Lesezeit 5 Min."
+            when = parse_date(part) if len(part) <= 100 else None
+            if when is not None and 1900 < when.year < 2100:
+                return when
     return None
 
 

@@ -30,9 +30,26 @@ AGENCY_TAIL = re.compile(
 )
 
 
+_SPACE = re.compile(r"\s")
+_SQUASH_CHUNK = 1 << 20
+
+
 def squash(text: str) -> str:
     """Whitespace runs (including newlines and no-break spaces) as single spaces, trimmed."""
-    return " ".join(text.split())
+    if len(text) <= _SQUASH_CHUNK:
+        return " ".join(text.split())
+    # a 60 MB text split at once is a list of 10 million words (~10x its size): squash it a megabyte at a time,
+    # cutting at whitespace so that no word is split
+    parts: list[str] = []
+    start = 0
+    while start < len(text):
+        space = _SPACE.search(text, start + _SQUASH_CHUNK)
+        end = space.start() if space else len(text)
+        part = " ".join(text[start:end].split())
+        if part:
+            parts.append(part)
+        start = end
+    return " ".join(parts)
 
 
 def text_of(el: HtmlElement, paragraphs: bool = False, skip: tuple[str, ...] = ()) -> str:
