@@ -20,6 +20,14 @@ class Settings:
     corpus: Path = Path("corpus")
     index: Path = Path("index")
     max_file_mb: int = 64  # larger files are reported, not read
+    file_timeout_s: float = 60.0  # a file whose reading and attribution take longer is reported, not indexed
+    max_delete_share: float = 0.5  # a run that would remove more of the index than this refuses (--allow-delete)
+    public_url: str = ""  # the address users reach (may have a path), for feed and OpenSearch links; "" = paths
+    bind: str = "127.0.0.1:8000"  # where the web server listens (host:port); `serve --host/--port` override it
+    workers: int = 0  # web worker processes; 0 = one per core
+    web_cache: int = 1024  # answers each web worker keeps; 0 turns the answer cache off
+    web_cache_mb: int = 32  # the most memory those answers may take in each worker (by their estimated size)
+    head_timeout_s: float = 10.0  # a request (line, headers, body) must arrive within this, or its connection closes
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -43,9 +51,16 @@ def _convert(name: str, raw: Any, _type: Any) -> Any:
     default = getattr(Settings(), name)
     if isinstance(default, Path):
         return Path(raw).expanduser()
-    if isinstance(default, int) and not isinstance(raw, int):
+    if isinstance(default, bool) or isinstance(raw, type(default)):
+        return raw
+    if isinstance(default, int):
         try:
             return int(raw)
         except ValueError:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a whole number, not {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a number, not {raw!r}") from None
     return raw

@@ -3,6 +3,8 @@ newest first, OpenSearch response elements, escaping, and 304s for conditional r
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import feedparser
 import lxml.etree
 import pytest
@@ -18,7 +20,8 @@ OS = "{http://a9.com/-/spec/opensearch/1.1/}"
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return build_site(tmp_path_factory.mktemp("feeds"))
+    # No public URL, the default address: what the links below are made from (never the request's Host).
+    return replace(build_site(tmp_path_factory.mktemp("feeds")), public_url="", bind="127.0.0.1:8000")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,11 @@ def test_feed_lists_the_newest_matches_with_opensearch_elements(client) -> None:
     assert dates == ["2024-01-05", "2023-06-30", "2023-04-01", "2023-02-02", "2022-04-04"]  # newest first
     first = feed.entries[0]
     assert first.title == "Storm damages harbour wall"
-    assert first.link.startswith("http://localhost/articles/") and first.id == first.link
+    # No public URL configured: links are paths from the site root, which a reader resolves against the feed's
+    # own address; ids are permanent urn:uuid names of the article, whatever address the feed was fetched from.
+    assert first.link.startswith("/articles/") and first.id.startswith("urn:uuid:")
+    fetched = feedparser.parse(r.data, response_headers={"content-location": "https://news.test/search.atom"})
+    assert fetched.entries[0].link == "https://news.test" + first.link and fetched.entries[0].id == first.id
     assert first.author == "Ana Ruiz" and first.tags[0].term == "World"
     assert "harbour wall at Portmain" in first.summary  # feedparser drops <mark>: not in its sanitizer's list
     assert feed.feed.updated.startswith("2024-01-05")
@@ -50,8 +57,9 @@ def test_feed_lists_the_newest_matches_with_opensearch_elements(client) -> None:
     query = root.find(f"{OS}Query")
     assert query.get("role") == "request" and query.get("searchTerms") == "harbour"
     links = {link.rel: link.href for link in feed.feed.links}
-    assert links["self"] == "http://localhost/search.atom?q=harbour&page_size=5"
-    assert links["alternate"] == "http://localhost/search?q=harbour&sort=newest&page_size=5"
+    assert links["self"] == "/search.atom?q=harbour&page_size=5"
+    assert links["alternate"] == "/search?q=harbour&sort=newest&page_size=5"
+    assert feed.feed.id.startswith("urn:uuid:")
 
 
 def test_feed_pages_and_filters_like_the_search(client) -> None:
@@ -103,10 +111,11 @@ def test_opensearch_description_and_suggestions(client) -> None:
     assert r.mimetype == "application/opensearchdescription+xml"
     root = lxml.etree.fromstring(r.data)
     urls = {u.get("type"): u.get("template") for u in root.findall(f"{OS}Url")}
-    assert urls["text/html"] == "http://localhost/search?q={searchTerms}"
-    assert urls["application/atom+xml"].startswith("http://localhost/search.atom?q={searchTerms}")
+    # Absolute, as browsers require: no public URL is configured, so the address the server listens on.
+    assert urls["text/html"] == "http://127.0.0.1:8000/search?q={searchTerms}"
+    assert urls["application/atom+xml"].startswith("http://127.0.0.1:8000/search.atom?q={searchTerms}")
     suggest = urls["application/x-suggestions+json"]
-    assert suggest == "http://localhost/api/suggest?q={searchTerms}&format=opensearch"
-    got = client.get(suggest.replace("http://localhost", "").replace("{searchTerms}", "Harb"))
+    assert suggest == "http://127.0.0.1:8000/api/suggest?q={searchTerms}&format=opensearch"
+    got = client.get(suggest.replace("http://127.0.0.1:8000", "").replace("{searchTerms}", "Harb"))
     assert got.json == ["Harb", ["harbour"]]
     assert root.findtext(f"{OS}ShortName") == "newsearch"

@@ -16,6 +16,7 @@ from search.config import Settings
 from search.engine import Engine
 from search.results import Hit, Results, SearchRequest
 from web.cache import AnswerCache
+from web.links import PathPrefix, public_url
 
 ENGINE_KEY = "newsearch.engine"
 CACHE_KEY = "newsearch.cache"
@@ -57,7 +58,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions[ENGINE_KEY] = _EngineHolder(app.config["NEWSEARCH_SETTINGS"])
-    app.extensions[CACHE_KEY] = AnswerCache(int(os.environ.get("NEWSEARCH_WEB_CACHE", "1024")))
+    cfg = app.config["NEWSEARCH_SETTINGS"]
+    app.extensions[CACHE_KEY] = AnswerCache(cfg.web_cache, cfg.web_cache_mb * 1024 * 1024)
+    _, prefix = public_url(cfg)  # also refuses a malformed NEWSEARCH_PUBLIC_URL before the first request
+    if prefix:
+        app.wsgi_app = PathPrefix(app.wsgi_app, prefix)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)

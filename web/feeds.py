@@ -2,6 +2,8 @@
 
 The feed carries OpenSearch response elements (totalResults, startIndex, itemsPerPage, Query), an ETag from
 the index generation and the request, and Last-Modified from the index build, so pollers get a 304.
+Links come from NEWSEARCH_PUBLIC_URL or are paths from the site root (web/links.py), never from the Host header;
+ids are `urn:uuid:` names of the article or the search, so they stay the same wherever the site is reached.
 XML is built with ElementTree (plain prefixed names, the namespaces declared on the root element): every
 string is escaped by the serializer, never pasted into markup.
 """
@@ -10,14 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from web import engine
 from web import search as run_search
+from web.links import absolute_origin, public_url
 from web.pages import web_url
 from web.params import search_request, url_args
 
@@ -26,6 +30,7 @@ ATOM, OS = "http://www.w3.org/2005/Atom", "http://a9.com/-/spec/opensearch/1.1/"
 FEED_SIZE = 20
 FEED_VERSION = "1"  # part of the ETag: bump when the feed's markup changes
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:newsearch:atom")  # the namespace of our urn:uuid ids
 
 
 @bp.get("/search.atom")
@@ -40,16 +45,18 @@ def atom():
     if _not_modified(etag.hexdigest(), built):
         return _conditional(Response(status=304), etag.hexdigest(), built)
     results = run_search(req)
-    page_url = url_for("pages.search", _external=True) + "?" + urlencode(url_args(request.args, sort="newest"))
+    page_url = _link(url_for("pages.search") + "?" + urlencode(url_args(request.args, sort="newest")))
+    query = urlencode(url_args(request.args))
+    self_url = _link(url_for("feeds.atom") + ("?" + query if query else ""))
     feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:opensearch": OS})
     _sub(feed, "title", f"newsearch: {req.q or 'all articles'}")
-    _sub(feed, "id", request.url)
+    _sub(feed, "id", _urn("search", repr({k: v for k, v in req.to_dict().items() if k != "page"})))  # all pages
     _sub(feed, "updated", _when(max((h.published for h in results.results if h.published), default=None)) or
          _when(status.get("built")) or "1970-01-01T00:00:00Z")
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=request.url)
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _sub(feed, "link", rel="alternate", type="text/html", href=page_url)
     _sub(feed, "link", rel="search", type="application/opensearchdescription+xml",
-         href=url_for("feeds.opensearch", _external=True))
+         href=_link(url_for("feeds.opensearch")))
     _sub(feed, "author/name", "newsearch")
     _sub(feed, "generator", "newsearch")
     ET.SubElement(feed, "opensearch:totalResults").text = str(results.total)
@@ -58,9 +65,9 @@ def atom():
     ET.SubElement(feed, "opensearch:Query", role="request", searchTerms=_text(req.q), startPage=str(req.page))
     for hit in results.results:
         entry = _sub(feed, "entry")
-        link = url_for("pages.article", article_id=hit.id, _external=True)
+        link = _link(url_for("pages.article", article_id=hit.id))
         _sub(entry, "title", hit.headline, type="text")
-        _sub(entry, "id", link)
+        _sub(entry, "id", _urn("article", hit.id))
         _sub(entry, "link", rel="alternate", type="text/html", href=link)
         if web_url(hit.url):
             _sub(entry, "link", rel="related", type="text/html", href=hit.url)
@@ -97,7 +104,8 @@ def _conditional(resp: Response, etag: str, built: datetime | None) -> Response:
 @bp.get("/opensearch.xml")
 def opensearch():
     """The OpenSearch description: lets a browser add newsearch as a search engine, with suggestions."""
-    root = url_for("pages.home", _external=True).rstrip("/")
+    # Templates must be absolute URLs for browsers to accept them: the public URL's, else the listening address.
+    root = absolute_origin(current_app.config["NEWSEARCH_SETTINGS"]) + url_for("pages.home").rstrip("/")
     doc = ET.Element("OpenSearchDescription", xmlns=OS)
     ET.SubElement(doc, "ShortName").text = "newsearch"
     ET.SubElement(doc, "Description").text = "Full-text news search: headlines, captions, bodies, quotes"
@@ -108,6 +116,17 @@ def opensearch():
         ET.SubElement(doc, "Url", type=mime, method="get", template=root + path)
     body = ET.tostring(doc, encoding="unicode", xml_declaration=True)
     return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+def _link(path: str) -> str:
+    """A link to a path of this site (url_for's, with any prefix): absolute from the public URL, else as it is."""
+    origin, _ = public_url(current_app.config["NEWSEARCH_SETTINGS"])
+    return origin + path
+
+
+def _urn(kind: str, key: str) -> str:
+    """A permanent Atom id (RFC 4287 4.2.6: it must not change when the feed moves), named by what it identifies."""
+    return f"urn:uuid:{uuid.uuid5(_IDS, f'{kind}:{key}')}"
 
 
 def _sub(parent: ET.Element, path: str, text: str | None = None, **attrs: str) -> ET.Element:
