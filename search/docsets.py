@@ -5,7 +5,10 @@ query at 20,000 articles). Here each term's posting list is decoded a block at a
 numpy arrays (document ids and term frequencies; the whoosh3 block format is read directly, which is
 why whoosh-reloaded is pinned exactly), queries become set operations, and BM25F scores are computed
 for all matches at once with the same formula, statistics and field weights Whoosh would use. Phrases
-are checked by Whoosh's own phrase matcher, but only on documents that hold every word.
+are checked on the documents that hold every word, from the word positions in the same posting blocks.
+
+Every request runs against one `Budget` (a deadline): phrase checks stop at it and the answer is flagged
+partial. Queries are walked with explicit stacks, so no nesting depth reaches Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import pickle
 import time
 from collections import OrderedDict
 from functools import reduce
-from itertools import accumulate
 
 import numpy as np
 from whoosh import query as wq
@@ -24,13 +26,40 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from search.lexicon import Lexicon
+
 EMPTY = np.zeros(0, dtype=np.int64)
 MISSING = 2**64 - 1  # the published column's value for an undated document
 CACHE_POSTINGS = 4_000_000  # decoded postings kept per searcher (12 bytes each)
+PHRASE_CHUNK = 1024  # phrase candidates checked between two looks at the clock
 K1 = 1.2
 FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
 FIELD_B = {"headline": 0.3, "caption": 0.5, "quotes": 0.5, "source": 0.2}  # length normalisation; default 0.75
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+class Budget:
+    """One request's time limit, shared by every stage from expansion to did-you-mean.
+
+    A stage looks at the clock after each unit of work (a word expanded, a block of phrase candidates checked)
+    and, once the deadline has passed, drops the rest of its work and sets `cut`: the answer is then partial,
+    and no later stage starts anything that could be dropped. A unit begun before the deadline is finished,
+    so even a budget of zero makes some progress.
+    """
+
+    def __init__(self, seconds: float = math.inf, deadline: float | None = None) -> None:
+        self.deadline = time.monotonic() + seconds if deadline is None else deadline
+        self.cut = False
+
+    def over(self) -> bool:
+        """True once the deadline has passed (or a stage has already cut its work short)."""
+        return self.cut or time.monotonic() >= self.deadline
+
+    def stop(self) -> bool:
+        """Whether to stop now, remaining work being dropped (the answer is then partial)."""
+        if self.over():
+            self.cut = True
+        return self.cut
 
 
 class Postings:
@@ -50,8 +79,7 @@ class Postings:
         self._cached = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._published: np.ndarray | None = None
-        self.deadline = math.inf
-        self.partial = False
+        self.lexicon = Lexicon(reader)
 
     # -- posting lists --------------------------------------------------------------------------------
     def term(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -124,8 +152,27 @@ class Postings:
         return self._published
 
     # -- matching -------------------------------------------------------------------------------------
-    def docs(self, q: wq.Query) -> np.ndarray:
-        """Sorted document numbers matching the query."""
+    def docs(self, q: wq.Query, budget: Budget | None = None) -> np.ndarray:
+        """Sorted document numbers matching the query. Evaluated over an explicit stack (children before their
+        parent, in order), so that no nesting depth can exhaust Python's recursion limit. When the budget
+        runs out, unchecked phrases count as not found (under a NOT: as found), so that a partial answer
+        only ever misses documents, never shows an excluded one."""
+        budget = budget or Budget()
+        done: dict[tuple[int, bool], np.ndarray] = {}
+        stack: list[tuple[wq.Query, bool, bool]] = [(q, False, False)]  # (query, negated, children done)
+        while stack:
+            node, negated, ready = stack.pop()
+            kids = _subqueries(node)
+            if kids and not ready:
+                stack.append((node, negated, True))
+                stack.extend((k, negated != flip, False) for k, flip in reversed(kids))
+                continue
+            parts = [done.pop((id(k), negated != flip)) for k, flip in kids]
+            done[(id(node), negated)] = self._combine(node, parts, negated, budget)
+        return done[(id(q), False)]
+
+    def _combine(self, q: wq.Query, parts: list[np.ndarray], negated: bool, budget: Budget) -> np.ndarray:
+        """One query node's documents from its children's."""
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return EMPTY
         if isinstance(q, wq.Every):
@@ -133,75 +180,59 @@ class Postings:
         if isinstance(q, wq.Term):
             return self.term(q.fieldname, q.text)[0]
         if isinstance(q, wq.Or):
-            return self.union([self.docs(s) for s in q.subqueries])
+            return self.union(parts)
         if isinstance(q, wq.And):
-            parts = sorted((self.docs(s) for s in q.subqueries), key=len)
+            parts = sorted(parts, key=len)
             return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), parts) if parts else EMPTY
         if isinstance(q, wq.AndNot):
-            return np.setdiff1d(self.docs(q.a), self.docs(q.b), assume_unique=True)
+            return np.setdiff1d(parts[0], parts[1], assume_unique=True)
         if isinstance(q, wq.Not):
-            return np.setdiff1d(self.live, self.docs(q.query), assume_unique=True)
+            return np.setdiff1d(self.live, parts[0], assume_unique=True)
         if isinstance(q, wq.Phrase):
-            return self._phrase(q)
-        return self._whoosh_docs(q)
+            return self._phrase(q, negated, budget)
+        return self._whoosh_docs(q, budget)
 
-    def _phrase(self, q: wq.Phrase) -> np.ndarray:
-        """Documents where the words stand next to each other, in order: candidates from the postings,
-        then the word positions of those candidates alone, decoded from the same posting blocks."""
+    def _phrase(self, q: wq.Phrase, negated: bool, budget: Budget) -> np.ndarray:
+        """Documents where the words stand next to each other, in order: candidates from the postings, then
+        the word positions of those candidates alone, decoded from the same posting blocks, a chunk of
+        candidates at a time between looks at the clock."""
         candidates = self.docs(wq.And([wq.Term(q.fieldname, w) for w in q.words]))
         if not len(candidates) or len(q.words) < 2:
             return candidates
         if getattr(q, "slop", 1) != 1:
-            return self._whoosh_docs(q)
-        maps = [self._positions(q.fieldname, w, candidates) for w in q.words]
-        found = []
-        for n, d in enumerate(candidates.tolist()):
-            starts = set(maps[0].get(d, ()))
-            for k, m in enumerate(maps[1:], start=1):
-                starts &= {p - k for p in m.get(d, ())}
-                if not starts:
+            return self._whoosh_docs(q, budget)
+        if budget.cut:  # the time is spent: not checked (see docs)
+            return candidates if negated else EMPTY
+        cursors = {w: _Positions(self, q.fieldname, w) for w in dict.fromkeys(q.words)}
+        found: list[np.ndarray] = []
+        for lo in range(0, len(candidates), PHRASE_CHUNK):
+            chunk = candidates[lo : lo + PHRASE_CHUNK]
+            at = {w: c.take(chunk) for w, c in cursors.items()}
+            # Each occurrence as one number, document * 2**32 + (position - offset in the phrase): the phrase
+            # starts where every word's numbers meet.
+            starts = None
+            for k, w in enumerate(q.words):
+                docs, pos = at[w]
+                keep = pos >= k
+                key = (docs[keep] << 32) + (pos[keep] - k)
+                starts = np.unique(key) if starts is None else np.intersect1d(starts, key)
+                if not len(starts):
                     break
-            if starts:
-                found.append(d)
-            if n % 1024 == 1023 and time.monotonic() > self.deadline:
-                self.partial = True
+            found.append(np.unique(starts >> 32))
+            if lo + PHRASE_CHUNK < len(candidates) and budget.stop():
+                found.append(candidates[lo + PHRASE_CHUNK :] if negated else EMPTY)
                 break
-        return np.array(found, dtype=np.int64)
+        return np.concatenate(found)
 
-    def _positions(self, fieldname: str, word: str, docs: np.ndarray) -> dict[int, list[int]]:
-        """Word positions of one term in the given documents (whoosh3 Positions values, decoded directly)."""
-        btext = self.reader.schema[fieldname].to_bytes(word)
-        fmt = self.reader.schema[fieldname].format
-        out: dict[int, list[int]] = {}
-        for leaf, base in self.leaves:
-            try:
-                m = leaf._terms.matcher(fieldname, btext, fmt)  # noqa: SLF001 - raw postings
-            except (TermNotFound, KeyError):
-                continue
-            while not m._atend:  # noqa: SLF001
-                if m._data is None:  # noqa: SLF001
-                    m._read_data()  # noqa: SLF001
-                raw_ids, _, values = m._data  # noqa: SLF001
-                ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64)) + base
-                for i in np.flatnonzero(np.isin(ids, docs, assume_unique=True)).tolist():
-                    v = values[i]
-                    deltas = pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".")
-                    out[int(ids[i])] = list(accumulate(deltas))
-                if m._lastblock:  # noqa: SLF001
-                    break
-                m._goto(m._nextoffset)  # noqa: SLF001
-        return out
-
-    def _whoosh_docs(self, q: wq.Query) -> np.ndarray:
-        found = np.fromiter(self._iter_whoosh(q), dtype=np.int64)
+    def _whoosh_docs(self, q: wq.Query, budget: Budget) -> np.ndarray:
+        found = np.fromiter(self._iter_whoosh(q, budget), dtype=np.int64)
         found.sort()
         return found
 
-    def _iter_whoosh(self, q: wq.Query):
-        """Whoosh's own matching, stopped (and flagged partial) at the deadline."""
+    def _iter_whoosh(self, q: wq.Query, budget: Budget):
+        """Whoosh's own matching (query types we do not generate), stopped (and flagged partial) at the deadline."""
         for n, d in enumerate(self.searcher.docs_for_query(q)):
-            if n % 256 == 255 and time.monotonic() > self.deadline:
-                self.partial = True
+            if n % 256 == 255 and budget.stop():
                 return
             yield d
 
@@ -283,6 +314,23 @@ class Postings:
         uniq, inverse = np.unique(ids, return_inverse=True)
         return uniq, np.bincount(inverse, weights=tfs).astype(np.float32)
 
+    def page_terms(self, query_terms: list[FieldWord], docnums: list[int]) -> list[list[tuple[str, str]]]:
+        """`matched_terms` for each document of a page: one search of each posting list for the whole page."""
+        out: list[list[tuple[str, str]]] = [[] for _ in docnums]
+        if not docnums:
+            return out
+        page = np.array(docnums, dtype=np.int64)
+        for fieldname, texts, _ in query_terms:
+            for text in texts:
+                ids, _ = self.term(fieldname, text)
+                if not len(ids):
+                    continue
+                where = np.minimum(np.searchsorted(ids, page), len(ids) - 1)
+                name = text if isinstance(text, str) else text.decode("utf-8")
+                for j in np.flatnonzero(ids[where] == page).tolist():
+                    out[j].append((fieldname, name))
+        return out
+
     def matched_terms(self, query_terms: list[FieldWord], docnum: int) -> list[tuple[str, str]]:
         """The (field, term) pairs among a query's `positive_terms` that occur in one document."""
         out = []
@@ -308,34 +356,108 @@ def positive_words(q: wq.Query) -> list[list[FieldWord]]:
             return first.fieldname, tuple(t.text for t in node.subqueries), boost * node.boost * first.boost
         return None
 
-    def walk(node: wq.Query, boost: float) -> None:
-        single = entry(node, boost)
-        if single is not None:
-            out.append([single])
-        elif isinstance(node, wq.Phrase):
-            out.extend([(node.fieldname, (w,), boost * node.boost)] for w in node.words)
-        elif isinstance(node, wq.AndNot):
-            walk(node.a, boost * node.boost)
-        elif isinstance(node, wq.Not):
-            return
-        elif isinstance(node, wq.Or) and _one_word_in_fields(node, boost):
-            out.append([entry(sub, boost * node.boost) for sub in node.subqueries])
-        elif isinstance(node, wq.Or | wq.And):
-            for sub in node.subqueries:
-                walk(sub, boost * node.boost)
+    def walk(root: wq.Query) -> None:  # an explicit stack, children in order: any nesting depth
+        stack = [(root, 1.0)]
+        while stack:
+            node, boost = stack.pop()
+            single = entry(node, boost)
+            if single is not None:
+                out.append([single])
+            elif isinstance(node, wq.Phrase):
+                out.extend([(node.fieldname, (w,), boost * node.boost)] for w in node.words)
+            elif isinstance(node, wq.AndNot):
+                stack.append((node.a, boost * node.boost))
+            elif isinstance(node, wq.Not):
+                continue
+            elif isinstance(node, wq.Or) and _one_word_in_fields(node, boost):
+                out.append([entry(sub, boost * node.boost) for sub in node.subqueries])
+            elif isinstance(node, wq.Or | wq.And):
+                stack.extend((sub, boost * node.boost) for sub in reversed(node.subqueries))
 
     def _one_word_in_fields(node: wq.Or, boost: float) -> bool:
         entries = [entry(sub, boost) for sub in node.subqueries]
         return all(entries) and len({e[0] for e in entries}) == len(entries) > 1 \
             and len({_root(e[1]) for e in entries}) == 1
 
-    walk(q, 1.0)
+    walk(q)
     return out
 
 
 def positive_terms(q: wq.Query) -> list[FieldWord]:
     """(field, forms, weight) for every word in every field a document is rewarded for."""
     return [e for word in positive_words(q) for e in word]
+
+
+def _subqueries(q: wq.Query) -> list[tuple[wq.Query, bool]]:
+    """The children `Postings.docs` combines, each with whether it is negated by its parent."""
+    if isinstance(q, wq.Or | wq.And):
+        return [(sub, False) for sub in q.subqueries]
+    if isinstance(q, wq.AndNot):
+        return [(q.a, False), (q.b, True)]
+    if isinstance(q, wq.Not):
+        return [(q.query, True)]
+    return []
+
+
+class _Positions:
+    """One term's word positions, read block by block in document order (whoosh3 Positions values, decoded
+    directly), for the documents asked for, in increasing chunks, only."""
+
+    def __init__(self, postings: Postings, fieldname: str, word: str) -> None:
+        schema_field = postings.reader.schema[fieldname]
+        btext, fmt = schema_field.to_bytes(word), schema_field.format
+        self._matchers = []
+        for leaf, base in postings.leaves:
+            try:
+                self._matchers.append((leaf._terms.matcher(fieldname, btext, fmt), base))  # noqa: SLF001
+            except (TermNotFound, KeyError):
+                continue
+        self._block: tuple[np.ndarray, list] | None = None
+
+    def _next_block(self) -> tuple[np.ndarray, list] | None:
+        while self._matchers:
+            m, base = self._matchers[0]
+            if m._atend:  # noqa: SLF001
+                self._matchers.pop(0)
+                continue
+            if m._data is None:  # noqa: SLF001
+                m._read_data()  # noqa: SLF001
+            raw_ids, _, values = m._data  # noqa: SLF001
+            block = (np.cumsum(np.asarray(raw_ids, dtype=np.int64)) + base, values)
+            if m._lastblock:  # noqa: SLF001
+                self._matchers.pop(0)
+            else:
+                m._goto(m._nextoffset)  # noqa: SLF001
+            return block
+        return None
+
+    def take(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(document, position) of every occurrence in `docs` (sorted, each above every document asked for
+        before), as two arrays."""
+        doc_parts, deltas, counts = [], [], []
+        last = int(docs[-1])
+        while True:
+            if self._block is None:
+                self._block = self._next_block()
+                if self._block is None:
+                    break
+            ids, values = self._block
+            sel = np.flatnonzero(np.isin(ids, docs, assume_unique=True))
+            for i in sel.tolist():
+                v = values[i]
+                d = pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".")
+                deltas.extend(d)
+                counts.append(len(d))
+            doc_parts.append(ids[sel])
+            if ids[-1] > last:  # the block reaches into the next chunk: keep it for then
+                break
+            self._block = None
+        if not counts:
+            return EMPTY, EMPTY
+        n = np.array(counts, dtype=np.int64)
+        total = np.cumsum(np.array(deltas, dtype=np.int64))
+        before = np.concatenate(([0], total))[np.cumsum(n) - n]  # the running sum where each document starts
+        return np.repeat(np.concatenate(doc_parts), n), total - np.repeat(before, n)
 
 
 def _root(forms: tuple[str, ...]) -> str:

@@ -24,7 +24,7 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from search.analysis import STOP_WORDS, terms
 from search.config import Settings
-from search.docsets import MISSING, Postings, positive_terms
+from search.docsets import MISSING, Budget, Postings, positive_terms
 from search.errors import IndexMissing, NotFound
 from search.facets import FacetTables
 from search.query import compile_query, is_plain, parse, words_of
@@ -105,29 +105,32 @@ class Engine:
     def search(self, req: SearchRequest) -> Results:
         """Run one search request and return a page of results with facets."""
         t0 = time.perf_counter()
+        budget = Budget(self.time_limit)  # one deadline for every stage of the request, expansion included
         with self._lock:
             v = self.view()
             s = v.searcher
             node = parse(req.q)
-            q = compile_query(node, s.reader()) if req.q.strip() else wq.Every()
+            q = compile_query(node, s.reader(), budget=budget, lexicon=v.postings.lexicon) if req.q.strip() \
+                else wq.Every()
             if q is wq.NullQuery and node is not None:  # only stop words: look for them as written
                 q = _exact_words(words_of(node))
             filters = self._filters(v, req)
             allowed = _intersect(list(filters.values()))
-            top, every, matched, partial = self._run(v, q, allowed, req)
+            top, every, matched = self._run(v, q, allowed, req, budget)
             relaxed = False
             n_words = len(words_of(node))
-            if is_plain(node) and n_words > 1 and (not len(matched) or len(matched) < RELAX_BELOW and n_words >= 3):
-                rq = compile_query(node, s.reader(), relaxed=True)
-                relaxed_run = self._run(v, rq, allowed, req)
+            if is_plain(node) and n_words > 1 and (not len(matched) or len(matched) < RELAX_BELOW and n_words >= 3) \
+                    and not budget.stop():  # no time left to look for more: what was found is partial
+                rq = compile_query(node, s.reader(), relaxed=True, budget=budget, lexicon=v.postings.lexicon)
+                relaxed_run = self._run(v, rq, allowed, req, budget)
                 if len(relaxed_run[2]) > len(matched):
-                    q, (top, every, matched, partial), relaxed = rq, relaxed_run, True
+                    q, (top, every, matched), relaxed = rq, relaxed_run, True
             hits = [self._hit(s, docnum, score, terms) for docnum, score, terms in top]
             facets = v.facets.count(_facet_docs(v, every, matched, filters))
-            suggestion = self._suggest(v, node, allowed, len(matched)) if is_plain(node) else None
+            suggestion = self._suggest(v, node, allowed, len(matched), budget) if is_plain(node) else None
         return Results(query=req.to_dict(), total=len(matched), page=req.page, page_size=req.page_size,
                        took_ms=round((time.perf_counter() - t0) * 1000, 2), results=hits, facets=facets,
-                       suggestion=suggestion, relaxed=relaxed, partial=partial)
+                       suggestion=suggestion, relaxed=relaxed, partial=budget.cut)
 
     def _filters(self, v: _View, req: SearchRequest) -> dict[str, np.ndarray]:
         """The documents each active filter allows (sorted arrays), by filter name."""
@@ -141,16 +144,15 @@ class Engine:
             out["date"] = v.postings.date_range(lo, hi)
         return out
 
-    def _run(self, v: _View, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest):
-        """The page's (docnum, score, matched terms), the query's matches without and with the filters,
-        and whether the time limit cut matching short."""
+    def _run(self, v: _View, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest, budget: Budget):
+        """The page's (docnum, score, matched terms) and the query's matches without and with the filters
+        (matching stops at the budget's deadline and marks it cut)."""
         p = v.postings
-        p.deadline, p.partial = time.monotonic() + self.time_limit, False
-        every = p.docs(q)
+        every = p.docs(q, budget)
         matched = every if allowed is None else np.intersect1d(every, allowed, assume_unique=True)
         start = (req.page - 1) * req.page_size
         if start >= len(matched):
-            return [], every, matched, p.partial  # a page past the end is empty, not an error
+            return [], every, matched  # a page past the end is empty, not an error
         if req.sort == "relevance":
             scores = p.scores(q, matched)
             if req.recency and v.newest is not None:
@@ -164,11 +166,11 @@ class Engine:
             # then document number for a stable order.
             order = np.lexsort((matched, key, ~dated))[: start + req.page_size]
             scores = None
-        page = order[start : start + req.page_size]
-        query_terms = positive_terms(q)
-        top = [(int(matched[i]), float(scores[i]) if scores is not None else None,
-                p.matched_terms(query_terms, int(matched[i]))) for i in page]
-        return top, every, matched, p.partial
+        page = order[start : start + req.page_size].tolist()
+        found = p.page_terms(positive_terms(q), [int(matched[i]) for i in page])
+        top = [(int(matched[i]), float(scores[i]) if scores is not None else None, found[n])
+               for n, i in enumerate(page)]
+        return top, every, matched
 
     @staticmethod
     def _recency(v: _View, matched: np.ndarray, weight: float) -> np.ndarray:
@@ -216,11 +218,14 @@ class Engine:
             matched_fields=matched, snippets=snippets, quotes=quote_hits,
         )
 
-    def _suggest(self, v: _View, node, allowed: np.ndarray | None, total: int) -> dict | None:
-        """A corrected query, offered only when it finds more than the query as typed."""
+    def _suggest(self, v: _View, node, allowed: np.ndarray | None, total: int, budget: Budget) -> dict | None:
+        """A corrected query, offered only when it finds more than the query as typed (and only while the
+        request's time lasts: a suggestion is a convenience, skipped without marking the results partial)."""
+        if budget.over():
+            return None
         s = v.searcher
         words = words_of(node)
-        corrector = s.corrector("body")
+        lexicon = v.postings.lexicon  # Whoosh's corrector("body").suggest(w, limit=1, maxdist=2, prefix=1), faster
         reader = s.reader()
         corrected, changed = [], False
         for w in words:
@@ -228,16 +233,19 @@ class Engine:
             if reader.doc_frequency("body", lw) + reader.doc_frequency("headline", lw) >= 3 or not w.isalpha():
                 corrected.append(w)
                 continue
-            options = corrector.suggest(lw, limit=1, maxdist=2, prefix=1)
-            if options and options[0] != lw:
-                corrected.append(options[0])
+            option = lexicon.closest("body", lw, maxdist=2)
+            if option and option != lw:
+                corrected.append(option)
                 changed = True
             else:
                 corrected.append(w)
-        if not changed:
+        if not changed or budget.over():
             return None
         text = " ".join(corrected)
-        found = v.postings.docs(compile_query(parse(text), reader))
+        own = Budget(deadline=budget.deadline)  # cutting this count short says nothing about the results
+        found = v.postings.docs(compile_query(parse(text), reader, budget=own, lexicon=lexicon), own)
+        if own.cut:
+            return None
         count = len(found if allowed is None else np.intersect1d(found, allowed, assume_unique=True))
         return {"q": text, "total": count} if count > total else None
 

@@ -4,8 +4,10 @@
     headline: caption: body: quote: source: section: byline:   e.g.  source:"Al Jazeera"
 
 The parser is hand-written and forgiving: any input, however malformed ("unclosed, (((, headline:,
-AND OR, 5,000 characters, control characters), gives the best plain reading of its words; it never
-raises. A word also finds its singular and plural forms; a phrase matches its exact words.
+AND OR, 5,000 characters, control characters, parentheses nested 5,000 deep), gives the best plain reading
+of its words; it never raises. A word also finds its singular and plural forms; a phrase matches its exact
+words. Prefix and fuzzy words expand to real index terms within caps per word and per query, and within
+the request's time budget (docsets.Budget): a word the budget has no time left for is read plainly.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from search.analysis import fold, forms, terms, words
+from search.docsets import Budget
+from search.lexicon import Lexicon
 from search.schema import DEFAULT_FIELDS
 
 MAX_QUERY_CHARS = 1000  # the rest of a longer query is ignored (the API refuses longer ones outright)
-MAX_CLAUSES = 64  # words, phrases and groups beyond this are dropped
+MAX_CLAUSES = 64  # words and phrases beyond this are dropped
+MAX_DEPTH = 32  # parentheses nested deeper are read as if they were not there (so are their closing ones)
 MIN_PREFIX = 3  # `ab*` is not a prefix query: too many expansions
-MAX_EXPANSIONS = 64  # a prefix or fuzzy word matches at most this many index terms
+MAX_EXPANSIONS = 64  # a prefix or fuzzy word matches at most this many index terms in each field
+# ... and all of a query's prefix and fuzzy words together at most this many (field, term) pairs, shared out
+# fairly: each is a posting list to decode and score. At least one for every word in every default field.
+MAX_QUERY_EXPANSIONS = len(DEFAULT_FIELDS) * MAX_CLAUSES
 
 # Query field name -> index field; default fields and their weights.
 FIELD_ALIASES = {
@@ -71,7 +79,8 @@ _TOKEN = re.compile(
       | (?P<word>[^\s()"“”„]+)""",
     re.X,
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+# Control and invisible characters, and lone surrogates (from undecodable bytes in a command line): spaces.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
 _FUZZY = re.compile(r"^(?P<w>.+?)~(?P<d>[12])?$")
 
 
@@ -109,6 +118,8 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.clauses = 0
+        self.depth = 0  # groups open around the current token
+        self.flat = 0  # "(" read as if absent (nested too deep) whose ")" is still to come
 
     def parse(self) -> Node | None:
         items = []
@@ -131,34 +142,46 @@ class _Parser:
         items: list[Node] = []
         while self.i < len(self.tokens):
             kind = self.tokens[self.i][0]
-            if kind == "rparen" or self.peek_word("OR", "|", "||"):
+            if kind == "rparen" and not self.flat or self.peek_word("OR", "|", "||"):
                 break
+            if kind == "rparen" and self.flat:  # closes a "(" that was read as absent
+                self.flat -= 1
+                self.i += 1
+                continue
             node = self.unary(fld)
-            if node is not None and self.clauses < MAX_CLAUSES:
+            if node is not None:
                 items.append(node)
         return _simplify(Group("and", items))
 
     def unary(self, fld: str | None) -> Node | None:
-        if self.peek_word("NOT", "!"):
+        nots = 0
+        while self.peek_word("NOT", "!"):  # a loop, not recursion: "NOT NOT ... x" of any length
             self.i += 1
+            nots += 1
             if self.i >= len(self.tokens) or self.tokens[self.i][0] == "rparen" or self.peek_word("OR", "|"):
                 return None
-            inner = self.unary(fld)
-            return Not(inner) if inner is not None else None
         if self.peek_word("AND", "&&", "+", "-"):
             self.i += 1
             return None
-        return self.atom(fld)
+        node = self.atom(fld)
+        return Not(node) if node is not None and nots % 2 else node
 
     def atom(self, fld: str | None) -> Node | None:
         kind, text, tfield, neg = self.tokens[self.i]
         self.i += 1
         if kind == "lparen":
+            if self.depth >= MAX_DEPTH:  # nested too deep: read what follows as part of this group
+                self.flat += 1
+                return None
+            self.depth += 1
             inner = self.or_expr(tfield or fld)
+            self.depth -= 1
             if self.i < len(self.tokens) and self.tokens[self.i][0] == "rparen":
                 self.i += 1
             return (Not(inner) if neg else inner) if inner is not None else None
         if kind == "phrase":
+            if self.clauses >= MAX_CLAUSES:
+                return None
             self.clauses += 1
             node: Node = Phrase(text, tfield or fld)
             return Not(node) if neg else node
@@ -185,7 +208,7 @@ class _Parser:
             text, fuzzy = m.group("w"), int(m.group("d") or 1)
         prefix = text.endswith("*") and len(text.rstrip("*")) >= MIN_PREFIX and "*" not in text.rstrip("*")
         text = text.strip("*?~")
-        if not text or not any(c.isalnum() for c in text):
+        if not text or not any(c.isalnum() for c in text) or self.clauses >= MAX_CLAUSES:
             return None
         self.clauses += 1
         node: Node = Word(text, fld, prefix=prefix, fuzzy=fuzzy if not prefix else 0)
@@ -208,13 +231,29 @@ def _simplify(group: Group) -> Node | None:
 
 
 # -- compiling to Whoosh ------------------------------------------------------------------------------
-def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed: bool = False) -> wq.Query:
-    """A Whoosh query for a syntax tree. `relaxed` turns the top-level "all words" into "any word"."""
+Expansions = dict[int, dict[str, list[str]]]  # id(Word) -> field -> the index terms it stands for there
+
+
+def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed: bool = False,
+                  budget: Budget | None = None, lexicon: Lexicon | None = None) -> wq.Query:
+    """A Whoosh query for a syntax tree. `relaxed` turns the top-level "all words" into "any word".
+
+    Prefix and fuzzy words expand over `lexicon` (the searcher's; else a new one over `reader`): at most
+    MAX_EXPANSIONS terms a field, MAX_QUERY_EXPANSIONS in all. A word the `budget` has no time left for is
+    read as the plain word; the budget is then marked cut, as it is when the query-wide cap trimmed a word.
+    A tree nested deeper than any parse gives is read as its words.
+    """
     if node is None:
         return wq.NullQuery
+    node = _bounded(node)
+    if node is None:
+        return wq.NullQuery
+    if lexicon is None and reader is not None:
+        lexicon = Lexicon(reader)
+    expansions = _expand(node, lexicon, budget or Budget())
     if relaxed and isinstance(node, Group) and node.op == "and":
-        positives = [_compile(i, reader) for i in node.items if not isinstance(i, Not)]
-        negatives = [_compile(i.item, reader) for i in node.items if isinstance(i, Not)]
+        positives = [_compile(i, reader, expansions) for i in node.items if not isinstance(i, Not)]
+        negatives = [_compile(i.item, reader, expansions) for i in node.items if isinstance(i, Not)]
         positives = [p for p in positives if p is not wq.NullQuery]
         # Any word matches, ranked by BM25 over the words it has (an article with more of the words, or
         # rarer ones, ranks higher; counting the all-words match twice as well ranked worse on TIME).
@@ -222,12 +261,12 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
         if negatives:
             q = wq.AndNot(q, wq.Or(negatives))
         return q
-    return _compile(node, reader)
+    return _compile(node, reader, expansions)
 
 
-def _compile(node: Node, reader: IndexReader | None) -> wq.Query:
+def _compile(node: Node, reader: IndexReader | None, expansions: Expansions) -> wq.Query:
     if isinstance(node, Group):
-        subs = [_compile(i, reader) for i in node.items]
+        subs = [_compile(i, reader, expansions) for i in node.items]
         subs = [s for s in subs if s is not wq.NullQuery]
         if not subs:
             return wq.NullQuery
@@ -238,13 +277,15 @@ def _compile(node: Node, reader: IndexReader | None) -> wq.Query:
         base = wq.And(pos) if len(pos) > 1 else (pos[0] if pos else wq.Every())
         return wq.AndNot(base, wq.Or(neg)) if neg else base
     if isinstance(node, Not):
-        inner = _compile(node.item, reader)
+        inner = _compile(node.item, reader, expansions)
         return wq.NullQuery if inner is wq.NullQuery else wq.Not(inner)
     fields = {node.field: 1.0} if node.field else DEFAULT_FIELDS
     if isinstance(node, Phrase):
         return _any_field(fields, lambda f, w: _phrase(f, terms(node.text), w))
-    if node.prefix or node.fuzzy:
-        return _any_field(fields, lambda f, w: _expanded(f, node, reader, w))
+    expanded = expansions.get(id(node))
+    if expanded is not None:
+        return _any_field(fields, lambda f, w: _expanded(f, expanded.get(f, []), w))
+    # A plain word; also a prefix or fuzzy word left unexpanded (no index, or no time left): the word itself.
     found = words(node.text)
     if len(found) > 1:  # "al-Maliki", "U.S.-led": the parts, in order
         return _any_field(fields, lambda f, w: _phrase(f, found, w))
@@ -276,46 +317,114 @@ def _phrase(fieldname: str, tokens: list[str], boost: float) -> wq.Query:
     return wq.Phrase(fieldname, tokens, boost=boost)
 
 
-def _expanded(fieldname: str, node: Word, reader: IndexReader | None, boost: float) -> wq.Query:
-    """A prefix or fuzzy word as an Or of at most MAX_EXPANSIONS real index terms (never unbounded)."""
-    word = fold(node.text)
-    if reader is None or not word:
-        return _phrase(fieldname, words(node.text), boost)
-    if node.prefix:
-        found = []
-        for t in reader.expand_prefix(fieldname, word):
-            found.append(t.decode("utf-8") if isinstance(t, bytes) else t)
-            if len(found) >= MAX_EXPANSIONS:
-                break
-    else:
-        fuzzy = wq.FuzzyTerm(fieldname, word, maxdist=node.fuzzy, prefixlength=1)
-        found = list(fuzzy._btexts(reader))[:MAX_EXPANSIONS]  # noqa: SLF001 - the bounded expansion
-        found = [t.decode("utf-8") if isinstance(t, bytes) else t for t in found]
+def _expanded(fieldname: str, found: list[str], boost: float) -> wq.Query:
+    """A prefix or fuzzy word in one field: an Or of the index terms it expanded to there."""
     if not found:
         return wq.NullQuery
-    return wq.Or([wq.Term(fieldname, t, boost=boost) for t in found])
+    return wq.Or([wq.Term(fieldname, t, boost=boost) for t in sorted(found)])
+
+
+def _expand(node: Node, lexicon: Lexicon | None, budget: Budget) -> Expansions:
+    """The index terms of every prefix and fuzzy word, per field, within the caps and the time budget.
+
+    One word (in all its fields) is the unit of work between looks at the clock; negated words go first, since
+    one left unexpanded would exclude too little. Each word and field keeps its best terms (a prefix's most
+    frequent, a fuzzy word's closest) up to MAX_EXPANSIONS; when they add up to more than MAX_QUERY_EXPANSIONS,
+    each gets a max-min fair share, and the budget is marked cut.
+    """
+    if lexicon is None:
+        return {}
+    todo = [(w, neg) for w, neg in _leaves(node) if isinstance(w, Word) and (w.prefix or w.fuzzy)]
+    todo.sort(key=lambda t: not t[1])
+    found: dict[tuple[int, str], list[str]] = {}
+    for n, (w, _) in enumerate(todo):
+        if budget.cut or n and budget.stop():
+            break
+        word = fold(w.text)
+        if not word:
+            continue
+        for f in [w.field] if w.field else DEFAULT_FIELDS:
+            if w.prefix:
+                found[(id(w), f)] = lexicon.prefixed(f, word, MAX_EXPANSIONS)
+            else:
+                found[(id(w), f)] = [t for t, _ in lexicon.within(f, word, w.fuzzy, MAX_EXPANSIONS)]
+    shares = fair_shares({k: len(v) for k, v in found.items()}, MAX_QUERY_EXPANSIONS)
+    out: Expansions = {}
+    for (key, f), texts in found.items():
+        if shares[(key, f)] < len(texts):
+            budget.cut = True
+        out.setdefault(key, {})[f] = texts[: shares[(key, f)]]
+    return out
+
+
+def fair_shares(wanted: dict, cap: int) -> dict:
+    """Max-min fair shares of `cap` among claims (key -> how many wanted): nobody gets more than wanted,
+    and what the small claims leave is split evenly among the larger ones."""
+    if sum(wanted.values()) <= cap:
+        return dict(wanted)
+    out, left = {}, cap
+    order = sorted(wanted, key=lambda k: wanted[k])
+    for n, k in enumerate(order):
+        out[k] = min(wanted[k], left // (len(order) - n))
+        left -= out[k]
+    return out
+
+
+# -- walks over the tree (explicit stacks: no tree is too deep for them) ------------------------------
+def _leaves(node: Node) -> list[tuple[Word | Phrase, bool]]:
+    """The words and phrases of a tree in order, each with whether it is negated (under an odd number of NOTs)."""
+    out: list[tuple[Word | Phrase, bool]] = []
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, neg = stack.pop()
+        if isinstance(n, Group):
+            stack.extend((i, neg) for i in reversed(n.items))
+        elif isinstance(n, Not):
+            stack.append((n.item, not neg))
+        else:
+            out.append((n, neg))
+    return out
+
+
+def _bounded(node: Node) -> Node | None:
+    """The tree itself, or, when it is nested deeper than a parse can make it, its positive words as one
+    all-words group (compiling walks the tree recursively)."""
+    stack, deepest = [(node, 1)], 1
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        if isinstance(n, Group):
+            stack.extend((i, d + 1) for i in n.items)
+        elif isinstance(n, Not):
+            stack.append((n.item, d + 1))
+    if deepest <= 2 * MAX_DEPTH + 2:
+        return node
+    return _simplify(Group("and", [leaf for leaf, neg in _leaves(node) if not neg][:MAX_CLAUSES]))
 
 
 def words_of(node: Node | None) -> list[str]:
     """The positive words and phrase words of a query, for highlighting and did-you-mean."""
     out: list[str] = []
-
-    def walk(n: Node) -> None:
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
         if isinstance(n, Group):
-            for i in n.items:
-                walk(i)
+            stack.extend(reversed(n.items))
         elif isinstance(n, Word | Phrase):
             out.append(n.text)
-
-    if node is not None:
-        walk(node)
     return out
 
 
 def is_plain(node: Node | None) -> bool:
     """True for a query of plain words (what relaxing and did-you-mean apply to)."""
-    if isinstance(node, Word):
-        return not node.field and not node.prefix and not node.fuzzy
-    if isinstance(node, Group) and node.op == "and":
-        return all(is_plain(i) or isinstance(i, Not) for i in node.items)
-    return False
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Word):
+            if n.field or n.prefix or n.fuzzy:
+                return False
+        elif isinstance(n, Group) and n.op == "and":
+            stack.extend(i for i in n.items if not isinstance(i, Not))
+        else:
+            return False
+    return True
