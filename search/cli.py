@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
 
 import click
 
-from search.articles import Article, ReadResult
+from search.articles import Article, ReadResult, error_dict
 from search.config import Settings
-from search.errors import BadRequest, IndexLocked, IndexMissing, IndexWriteError
-from search.parsing import corpus_files, parse_file
+from search.corpus import escape_name, walk
+from search.errors import (
+    BadRequest,
+    IndexDamaged,
+    IndexLocked,
+    IndexWriteError,
+    NewsearchError,
+    RunRefused,
+    RunStopped,
+)
+from search.parsing import parse_file
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another indexing job holds the index; try again later
 
@@ -53,8 +63,12 @@ def parse(base: Settings, paths: tuple[Path, ...], as_json: bool, max_file_mb: i
         if not p.exists():
             raise click.ClickException(f"no such file or folder: {p}")
     files = articles = failed = 0
-    for f in corpus_files(targets):
+    found = walk(targets, settings.corpus)
+    for _key, f in found.files:
         result = parse_file(f, max_bytes=settings.max_file_bytes)
+        result.path = shown = escape_name(str(f))
+        for art in result.articles:
+            art.path = shown
         files += 1
         articles += len(result.articles)
         failed += bool(result.errors)
@@ -63,11 +77,36 @@ def parse(base: Settings, paths: tuple[Path, ...], as_json: bool, max_file_mb: i
                 click.echo(json.dumps(d, ensure_ascii=False))
         else:
             _show(result)
+    for problem in found.problems:  # there, but not read: links out of the corpus, FIFOs, unreadable folders
+        failed += 1
+        if as_json:
+            click.echo(json.dumps(error_dict(problem["path"], problem["reason"]), ensure_ascii=False))
+        else:
+            click.secho(f"ERROR {problem['path']}: {problem['reason']}", fg="red", err=True)
     if not as_json:
         click.echo(f"{articles} articles from {files} files; {failed} files with errors.")
+        if found.skipped:
+            click.echo(f"{len(found.skipped)} skipped: {_skipped(found.skipped)}", err=True)
     if files == 0:
         click.echo("no corpus files found (looked for .txt, .html, .json, .jsonl, plain or .gz)", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _listed(items, limit: int = 10) -> str:
+    items = list(items)
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _skipped(entries: list[dict], total: int | None = None) -> str:
+    """Skipped files grouped by reason: "unsupported file type: README, report.pdf; hidden: .git"."""
+    by_reason: dict[str, list[str]] = {}
+    for s in entries:
+        by_reason.setdefault(s.get("reason") or "", []).append(str(s.get("path")))
+    text = "; ".join(f"{reason}: {_listed(paths)}" for reason, paths in by_reason.items())
+    if total is not None and total > len(entries):
+        text += f" (and {total - len(entries)} more)"
+    return text
 
 
 def _show(result: ReadResult) -> None:
@@ -109,19 +148,23 @@ def _short(text: str, width: int) -> str:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--full", is_flag=True, help="Rebuild from scratch into a new index, then switch to it.")
+@click.option("--allow-delete", is_flag=True,
+              help="Let this run remove more than NEWSEARCH_MAX_DELETE_SHARE of the index, or empty it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Parsing processes (default: cores).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Reading processes (default: cores).")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to wait for another indexing job to finish.")
 @click.pass_obj
-def index(settings: Settings, paths: tuple[Path, ...], full: bool, as_json: bool, workers: int | None,
-          wait: float) -> None:
+def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete: bool, as_json: bool,
+          workers: int | None, wait: float) -> None:
     """Index the corpus: add new files, update changed ones, remove deleted ones.
 
     PATHS are files or folders (default: the corpus folder). The index mirrors them: a file that is gone
-    from a folder given here is removed from the index. Exits 0 even when some files could not be read
-    (each is listed with its reason and retried on the next run); 1 when the index could not be written;
-    75 when another indexing job holds the index.
+    from a folder given here is removed from the index. A run refuses, changing nothing, when the corpus
+    folder is missing, unreadable or empty while the index is not, or when it would remove more than half
+    of the index (NEWSEARCH_MAX_DELETE_SHARE); --allow-delete lets it. Exits 0 when the index was written,
+    even when some files could not be read (each is listed with its reason and retried on the next run);
+    1 when the run refused or the index could not be written; 75 when another indexing job holds the index.
 
     Example:
 
@@ -130,15 +173,18 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, as_json: bool
     from search.indexer import Indexer
 
     for p in paths:
-        if not p.exists():
-            raise click.ClickException(f"no such file or folder: {p}")
+        if not os.path.lexists(p):
+            raise click.ClickException(f"no such file or folder: {escape_name(str(p))}")
     bar = _progress_bar() if not as_json and sys.stderr.isatty() else None
     try:
-        report = Indexer(settings, workers=workers).run(paths or None, full=full, progress=bar, lock_wait=wait)
+        report = Indexer(settings, workers=workers).run(paths or None, full=full, progress=bar, lock_wait=wait,
+                                                        allow_delete=allow_delete)
     except IndexLocked as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LOCKED)
-    except IndexWriteError as e:
+    except RunRefused as e:
+        raise click.ClickException(f"refused: {e}") from None
+    except (IndexWriteError, IndexDamaged, RunStopped) as e:
         raise click.ClickException(str(e)) from None
     finally:
         if bar:
@@ -147,10 +193,13 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, as_json: bool
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
     click.echo(f"{report.mode} run in {report.duration_s:.1f}s: {report.added} added, {report.updated} updated, "
-               f"{report.deleted} deleted, {report.unchanged} unchanged, {len(report.failed)} failed; "
-               f"{report.articles} articles in the index (build {report.build}, generation {report.generation}).")
+               f"{report.deleted} deleted, {report.unchanged} unchanged, {report.failed_count} failed, "
+               f"{report.skipped_count} skipped; {report.articles} articles in the index (build {report.build}, "
+               f"generation {report.generation}).")
     for f in report.failed:
         click.secho(f"  FAILED {f['path']}: {f['reason']}", fg="red", err=True)
+    if report.skipped:
+        click.echo(f"  skipped: {_skipped(report.skipped)}", err=True)
 
 
 def _progress_bar():
@@ -203,7 +252,7 @@ def search(settings: Settings, query: tuple[str, ...], as_json: bool, sort: str,
         results = Engine(settings).search(req)
     except BadRequest as e:
         raise click.BadParameter(str(e), param_hint=f"--{(e.param or 'query').replace('_', '-')}") from None
-    except IndexMissing as e:
+    except NewsearchError as e:  # no index yet, or a damaged one: the message says what to run
         raise click.ClickException(str(e)) from None
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
@@ -258,7 +307,7 @@ def _show_results(results) -> None:
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the search page, JSON API and feeds with gunicorn (builds a first index if there is none).
 
-    Settings come from deploy/gunicorn.conf.py; the options here override it.
+    Settings come from web/gunicorn_conf.py (packaged with newsearch); the options here override it.
 
     Example:
 
@@ -268,40 +317,85 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
     try:
         run_server(settings, host=host, port=port, workers=workers)
-    except (IndexLocked, IndexWriteError) as e:
+    except NewsearchError as e:
         raise click.ClickException(str(e)) from None
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as /api/status serves it.")
+@click.option("--check", is_flag=True, help="Also read every segment and stored document and say what is wrong.")
 @click.pass_obj
-def status(settings: Settings, as_json: bool) -> None:
-    """Show what the live index holds: articles, build, generation, when built, the last indexing run.
+def status(settings: Settings, as_json: bool, check: bool) -> None:
+    """Show what the live index holds and the last indexing runs, failed ones too.
+
+    Exits 1 when the index is missing or damaged (--check reads all of it to find out).
 
     Example:
 
-        newsearch status --json
+        newsearch status --check
     """
     from search.engine import Engine
+    from search.store import IndexStore
 
+    problem = None
     try:
-        info = Engine(settings).status()
-    except IndexMissing as e:
-        raise click.ClickException(str(e)) from None
+        engine = Engine(settings)
+        engine.health()  # a real tiny search: a damaged index says so here
+        info = engine.status()
+    except NewsearchError as e:  # missing or damaged: still show the runs, they say what happened
+        problem = str(e)
+        runs = IndexStore(settings.index).runs()
+        info = {"articles": None, "index": str(settings.index), "error": problem, "runs": runs[-10:],
+                "last_run": runs[-1] if runs else None}
+    if check:
+        from search.check import check_index
+
+        info["check"] = check_index(IndexStore(settings.index))
+        problem = problem or (info["check"]["problems"][0] if info["check"]["problems"] else None)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
-        return
-    click.echo(f"{info['articles']} articles in {info['index']} (build {info['build']}, generation "
-               f"{info['generation']}, built {info['built']})")
-    runs = info.get("runs") or []
+        sys.exit(1 if problem else 0)
+    if info["articles"] is not None:
+        click.echo(f"{info['articles']} articles in {info['index']} (build {info['build']}, generation "
+                   f"{info['generation']}, built {info['built']})")
+    else:
+        click.secho(f"Error: {problem}", fg="red", err=True)
+    _show_runs(info.get("runs") or [])
+    if check:
+        c = info["check"]
+        click.echo(f"check: {c['segments']} segments, {c['documents']} documents read, "
+                   f"{len(c['problems'])} problems")
+        for p in c["problems"]:
+            click.secho(f"  PROBLEM {p}", fg="red")
+    sys.exit(1 if problem else 0)
+
+
+def _show_runs(runs: list[dict]) -> None:
+    """The runs newest first, a failed one said plainly; the files still failing as of the last good run."""
+    good = next((r for r in reversed(runs) if r.get("status", "ok") == "ok"), None)
     for n, run in enumerate(reversed(runs)):
         label = "last run" if n == 0 else "earlier "
-        click.echo(f"{label}: {run.get('mode')} at {run.get('finished') or run.get('started')}, "
-                   f"{run.get('added', 0)} added, {run.get('updated', 0)} updated, {run.get('deleted', 0)} deleted, "
-                   f"{len(run.get('failed') or [])} failed, {run.get('duration_s', 0):.1f}s")
-        if n == 0:  # the files still failing: retried on every run until fixed or removed
-            for f in run.get("failed") or []:
-                click.secho(f"  FAILED {f.get('path')}: {f.get('reason')}", fg="red")
+        when = run.get("finished") or run.get("started")
+        if run.get("status", "ok") != "ok":
+            click.secho(f"{label}: {run.get('mode')} at {when} {str(run.get('status')).upper()}: {run.get('error')}",
+                        fg="red" if n == 0 else None)
+            continue
+        failed = run.get("failed_count", len(run.get("failed") or []))
+        click.echo(f"{label}: {run.get('mode')} at {when}, {run.get('added', 0)} added, {run.get('updated', 0)} "
+                   f"updated, {run.get('deleted', 0)} deleted, {failed} failed, {run.get('skipped_count', 0)} "
+                   f"skipped, {run.get('duration_s', 0):.1f}s")
+    if good is None:
+        return
+    listed = good.get("failed") or []
+    failed = good.get("failed_count", len(listed))
+    if failed:
+        click.echo(f"files failing as of the last successful run ({failed}):")
+        for f in listed:  # retried on every run until fixed or removed
+            click.secho(f"  FAILED {f.get('path')}: {f.get('reason')}", fg="red")
+        if failed > len(listed):
+            click.echo(f"  … and {failed - len(listed)} more")
+    if good.get("skipped_count"):
+        click.echo(f"skipped ({good['skipped_count']}): {_skipped(good.get('skipped') or [], good['skipped_count'])}")
 
 
 @main.command()

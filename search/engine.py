@@ -9,15 +9,22 @@ searcher and the old one is closed.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import pickle
+import struct
 import threading
 import time
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import reduce
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import whoosh
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long, long_to_datetime
@@ -25,19 +32,31 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 from search.analysis import STOP_WORDS, terms
 from search.config import Settings
 from search.docsets import MISSING, Budget, Postings, positive_terms
-from search.errors import IndexMissing, NotFound
+from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
 from search.facets import FacetTables
 from search.query import compile_query, is_plain, parse, words_of
 from search.results import Hit, Results, SearchRequest
 from search.schema import SNIPPET_FIELDS
 from search.snippets import best_passage, field_terms, find_spans, lede, line_with_matches, mark
-from search.store import IndexStore
+from search.store import IndexStore, damaged_message, probe
 
 STATUS_RUNS = 10  # job reports shown by status (index/runs.json keeps 20)
 SUGGEST_SCAN = 200  # headline terms looked at per completion request
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
+T = TypeVar("T")
 MATCH_FIELDS = {"headline": "headline", "caption": "caption", "body": "body", "quotes": "quotes",
                 "source": "source", "byline": "byline", "section": "section"}
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """An Engine method whose storage errors become IndexDamaged (see Engine._reading)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Engine, *args: Any, **kwargs: Any) -> T:
+        with self._reading():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 @dataclass
@@ -66,23 +85,33 @@ class Engine:
 
     # -- searcher lifecycle -------------------------------------------------------------------------
     def view(self) -> _View:
-        """The current searcher; reopened only when the build or its generation changed (a cheap check)."""
+        """The current searcher; reopened only when the build or its generation changed (a cheap check).
+
+        IndexMissing when nothing has been built, IndexDamaged when the live build cannot be opened.
+        """
         with self._lock:
             build = self.store.current()
             if build is None:
                 raise IndexMissing("no index yet: run `newsearch index` to build one")
             v = self._view
-            if (v is not None and v.build == str(build) and self._ix is not None
-                    and self._ix.latest_generation() == v.generation):
-                return v
-            ix = self.store.open()
-            searcher = ix.searcher()  # for stored fields, the lexicon and key terms: ranking is docsets.py's
-            postings = Postings(searcher)
-            pub = postings.published()
-            dated = pub[pub != MISSING]
-            newest = long_to_datetime(int(dated.max())) if len(dated) else None
+            try:
+                if (v is not None and v.build == str(build) and self._ix is not None
+                        and self._ix.latest_generation() == v.generation):
+                    return v
+                ix = self.store.open()
+                searcher = ix.searcher()  # for stored fields, the lexicon and key terms: ranking is docsets.py's
+                postings = Postings(searcher)
+                pub = postings.published()
+                dated = pub[pub != MISSING]
+                newest = long_to_datetime(int(dated.max())) if len(dated) else None
+                facets = FacetTables(postings, self._segments)
+            except NewsearchError:
+                self._drop()
+                raise
+            except Exception as e:  # whatever a truncated or missing segment file raises while opening
+                self._drop()
+                raise IndexDamaged(damaged_message(build, e)) from e
             self._ix = ix
-            facets = FacetTables(postings, self._segments)
             self._view = _View(str(build), searcher.reader().generation(), searcher, facets, postings, newest)
             if v is not None:
                 v.searcher.close()
@@ -97,11 +126,54 @@ class Engine:
     def close(self) -> None:
         """Close the open searcher."""
         with self._lock:
-            if self._view is not None:
-                self._view.searcher.close()
-                self._view = None
+            self._drop()
+
+    def _drop(self) -> None:
+        """Forget the open searcher (the next call opens the index again)."""
+        v, self._view, self._ix = self._view, None, None
+        if v is not None:
+            with contextlib.suppress(Exception):
+                v.searcher.close()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn an error of the index's storage (a truncated or missing file) into IndexDamaged."""
+        try:
+            yield
+        except NewsearchError:
+            raise
+        except Exception as e:
+            if not _storage_error(e):
+                raise
+            with self._lock:  # other threads of a web worker share this Engine
+                if not isinstance(e, _IO_ERRORS) and self._sound():
+                    raise  # raised inside Whoosh, but every part of the index reads: a bug (a 500), not damage
+                build = self._view.build if self._view is not None else self.store.current() or self.store.root
+                self._drop()
+            raise IndexDamaged(damaged_message(Path(build), e)) from e
+
+    def _sound(self) -> bool:
+        """True when the open index passes the cheap probe (store.probe)."""
+        try:
+            probe(self._view.searcher.reader() if self._view is not None else self.store.open().reader())
+        except Exception:
+            return False
+        return True
+
+    def health(self) -> dict[str, Any]:
+        """A real, tiny search of the live index: opens it, decodes a posting list and reads stored documents
+        from every segment. IndexMissing / IndexDamaged when searching would fail (for /healthz)."""
+        with self._lock, self._reading():
+            v = self.view()
+            probe(v.searcher.reader())
+            for fieldname in ("headline", "body"):  # and our own decoding of the postings
+                first = next(iter(v.searcher.reader().lexicon(fieldname)), None)
+                if first is not None:
+                    v.postings.decode(fieldname, first)
+            return {"articles": v.searcher.doc_count(), "build": Path(v.build).name, "generation": v.generation}
 
     # -- search -------------------------------------------------------------------------------------
+    @_guarded
     def search(self, req: SearchRequest) -> Results:
         """Run one search request and return a page of results with facets."""
         t0 = time.perf_counter()
@@ -250,6 +322,7 @@ class Engine:
         return {"q": text, "total": count} if count > total else None
 
     # -- articles -----------------------------------------------------------------------------------
+    @_guarded
     def article(self, article_id: str) -> dict[str, Any]:
         """The full stored article for an id; NotFound when there is none."""
         with self._lock:
@@ -268,6 +341,7 @@ class Engine:
                 "sources": data.get("sources", []), "path": data.get("path"),
             }
 
+    @_guarded
     def more_like_this(self, article_id: str, count: int = 5) -> list[Hit]:
         """Articles most like the given one (by its distinctive body and headline terms)."""
         with self._lock:
@@ -284,11 +358,13 @@ class Engine:
             return [self._hit(s, int(matched[i]), float(scores[i]), p.matched_terms(query_terms, int(matched[i])))
                     for i in _top(-scores, count)]
 
+    @_guarded
     def count(self) -> int:
         """Articles in the live index."""
         with self._lock:
             return self.view().searcher.doc_count()
 
+    @_guarded
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of what has been typed: source names, then the last word completed from headlines."""
         text = " ".join(prefix.split())[:200]
@@ -324,6 +400,7 @@ class Engine:
                     break
             return out
 
+    @_guarded
     def status(self) -> dict[str, Any]:
         """What the live index holds and how it was built: for `newsearch status` and /api/status."""
         with self._lock:
@@ -397,3 +474,21 @@ def _top(keys: np.ndarray, n: int) -> np.ndarray:
         part = np.flatnonzero(keys <= cutoff)  # keep every tie at the cutoff so the order stays stable
         return part[np.lexsort((part, keys[part]))][:n]
     return np.lexsort((np.arange(len(keys)), keys))
+
+
+_IO_ERRORS = (OSError, EOFError, zlib.error, pickle.UnpicklingError)  # reading or decoding the files themselves
+_STORAGE_ERRORS = (*_IO_ERRORS, struct.error)
+_WHOOSH_DIR = str(Path(whoosh.__file__).resolve().parent)
+
+
+def _storage_error(e: BaseException) -> bool:
+    """True for an exception that may come from reading the index's files: an I/O or decoding error, or any
+    error raised inside Whoosh's own code (Engine._reading then probes the index to tell damage from a bug)."""
+    if isinstance(e, _STORAGE_ERRORS):
+        return True
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(_WHOOSH_DIR):
+            return True
+        tb = tb.tb_next
+    return False

@@ -21,6 +21,18 @@ class IndexWriteError(NewsearchError):
     """The index could not be written (disk full, permissions, a broken index)."""
 
 
+class IndexDamaged(NewsearchError):
+    """The index on disk cannot be read (a truncated or missing file); `newsearch index --full` rebuilds it."""
+
+
+class RunRefused(NewsearchError):
+    """An indexing run refused to change the index (the corpus is missing or empty, or too much would go)."""
+
+
+class RunStopped(NewsearchError):
+    """An indexing run was stopped (SIGTERM, Ctrl-C) before it finished; the index was not changed."""
+
+
 class BadRequest(NewsearchError):
     """A search parameter is out of range or malformed; `param` names it."""
 

@@ -2,8 +2,9 @@
 
 Runs the incremental indexer on a schedule in the foreground (for a container or a systemd service),
 logs one line per run, survives a failing run, and on SIGTERM or Ctrl-C stops taking new runs and lets
-the run in progress finish (a writer killed outright would also leave the last commit intact, see
-WHOOSH.md, but finishing is kinder to the next run). APScheduler does the timing.
+the run in progress finish (every file's reading is time-limited, so it does finish); a second signal
+stops that run at the next file, leaving the index as it was (a writer killed outright would also leave
+the last commit intact, see WHOOSH.md, but finishing is kinder to the next run). APScheduler does the timing.
 """
 
 from __future__ import annotations
@@ -67,11 +68,12 @@ class ReindexJob:
         self.on_report = on_report
         self.runs = 0
         self.failures = 0
+        self.stop_now = threading.Event()  # set: the run in progress stops at the next file, changing nothing
 
     def __call__(self) -> None:
         self.runs += 1
         try:
-            report = Indexer(self.settings).run(full=self.full, lock_wait=self.lock_wait).to_dict()
+            report = Indexer(self.settings).run(full=self.full, lock_wait=self.lock_wait, stop=self.stop_now).to_dict()
         except IndexLocked as e:
             log.warning("run %d skipped: %s", self.runs, e)
             return
@@ -83,7 +85,7 @@ class ReindexJob:
             self.failures += 1
             log.exception("run %d failed", self.runs)
             return
-        failed = len(report["failed"])
+        failed = report["failed_count"]
         log.info("run %d done in %.2fs: %d added, %d updated, %d deleted, %d unchanged, %d failed; %d articles "
                  "(generation %s)", self.runs, report["duration_s"], report["added"], report["updated"],
                  report["deleted"], report["unchanged"], failed, report["articles"], report["generation"])
@@ -99,8 +101,16 @@ def run_forever(job: ReindexJob, trigger: IntervalTrigger | CronTrigger, run_now
     if run_now:
         scheduler.add_job(job, id="reindex-now", name="first run")
 
+    signals = []
+
     def shut_down(signum: int, _frame: object) -> None:
-        log.info("received %s: finishing the run in progress, then stopping", signal.Signals(signum).name)
+        signals.append(signum)
+        if len(signals) > 1:  # a second signal while waiting: stop the run now (the index stays as it was)
+            log.info("received %s again: stopping the run in progress now", signal.Signals(signum).name)
+            job.stop_now.set()
+            return
+        log.info("received %s: finishing the run in progress, then stopping (send it again to stop the run now)",
+                 signal.Signals(signum).name)
         scheduler.shutdown(wait=True)  # returns once the running job (if any) has finished
 
     if threading.current_thread() is threading.main_thread():

@@ -27,10 +27,11 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
-from search.errors import IndexLocked, IndexMissing
+from search.errors import IndexDamaged, IndexLocked, IndexMissing
 from search.schema import build_schema
 
 MANIFEST = "manifest.json"
+RUNS = "runs.json"
 KEEP_RUNS = 20
 
 
@@ -44,19 +45,26 @@ class IndexStore:
 
     # -- builds -------------------------------------------------------------------------------------
     def current(self) -> Path | None:
-        """The directory of the live build, or None when nothing has been built."""
+        """The directory of the live build, or None when nothing has been built.
+
+        Whether the build can be read is `open()`'s question: a damaged build is still the live one (searches
+        say it is damaged, and `newsearch index --full` replaces it).
+        """
         try:
             target = self.current_link.resolve(strict=True)
-        except (FileNotFoundError, RuntimeError):
+        except (OSError, RuntimeError):
             return None
-        return target if whoosh_index.exists_in(str(target)) else None
+        return target if target.is_dir() else None
 
     def open(self) -> FileIndex:
-        """Open the live build for reading or incremental writing."""
+        """Open the live build for reading or incremental writing; IndexDamaged when it cannot be read."""
         build = self.current()
         if build is None:
             raise IndexMissing(f"no index at {self.root}: run `newsearch index` first")
-        return whoosh_index.open_dir(str(build))
+        try:
+            return whoosh_index.open_dir(str(build))
+        except Exception as e:  # a truncated or missing TOC shows as any of a dozen exceptions
+            raise IndexDamaged(damaged_message(build, e)) from e
 
     def create_build(self) -> tuple[Path, FileIndex]:
         """A new, empty build directory beside the live one (not yet live)."""
@@ -94,12 +102,16 @@ class IndexStore:
 
     # -- manifest -----------------------------------------------------------------------------------
     @staticmethod
-    def load_manifest(build: Path) -> dict[str, dict[str, Any]]:
-        """file key -> {"hash", "size", "mtime", "ids", "error"} for every file the build has seen."""
+    def load_manifest(build: Path) -> dict[str, dict[str, Any]] | None:
+        """file key -> {"hash", "size", "mtime", "ctime", "articles", "error"} for every file the build has
+        seen; None when the manifest is missing or unreadable (the indexer then rebuilds it from the index)."""
         try:
-            return json.loads((build / MANIFEST).read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
+            manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(manifest, dict) or not all(isinstance(v, dict) for v in manifest.values()):
+            return None
+        return manifest
 
     @staticmethod
     def save_manifest(build: Path, manifest: dict[str, dict[str, Any]]) -> None:
@@ -135,18 +147,54 @@ class IndexStore:
             os.close(fd)
 
     def runs(self) -> list[dict[str, Any]]:
-        """The last job reports, newest last."""
+        """The last job reports, newest last ([] when there are none or the file is unreadable)."""
         try:
-            return json.loads((self.root / "runs.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+            runs = json.loads((self.root / RUNS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return []
+        return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
 
     def add_run(self, report: dict[str, Any]) -> None:
-        """Append a job report, keeping the last KEEP_RUNS."""
-        _write_json(self.root / "runs.json", (self.runs() + [report])[-KEEP_RUNS:])
+        """Append a job report, keeping the last KEEP_RUNS (under a lock of its own: a run refused because
+        another job holds the index lock is recorded too, while that job may be recording its own)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / ".runs.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _write_json(self.root / RUNS, (self.runs() + [report])[-KEEP_RUNS:])
+        finally:
+            os.close(fd)
+
+
+def probe(reader: Any) -> None:
+    """Read a little of every part of every segment (stored documents at both ends and in the middle, the
+    first posting list of every field, whose postings are laid out field after field, so a cut-short file
+    shows in the last field's); raises whatever the damaged part raises. Cheap: for health checks."""
+    for leaf, _base in reader.leaf_readers():
+        n = leaf.doc_count_all()
+        for docnum in sorted({0, n // 2, n - 1}) if n else ():
+            leaf.stored_fields(docnum)
+        for fieldname, field in leaf.schema.items():
+            if field.indexed:
+                first = next(iter(leaf.lexicon(fieldname)), None)
+                if first is not None:
+                    for _ in leaf.postings(fieldname, first).all_ids():
+                        pass
+
+
+def damaged_message(build: Path, error: BaseException) -> str:
+    """What to tell a user about an index that cannot be read (the cause, and how to repair it)."""
+    if isinstance(error, OSError) and error.strerror:  # never the absolute path of a file
+        where = f" ({Path(error.filename).name})" if error.filename else ""
+        what = f"{type(error).__name__}: {error.strerror}{where}"
+    else:
+        what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return (f"the index in {build.name} is damaged and cannot be read ({what[:200]}); "
+            "run `newsearch index --full` to rebuild it from the corpus")
 
 
 def _write_json(path: Path, value: Any) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    # backslashreplace: a lone surrogate (from a name or message that was not UTF-8) becomes a JSON \u escape
+    tmp.write_bytes(json.dumps(value, ensure_ascii=False).encode("utf-8", "backslashreplace"))
     os.replace(tmp, path)

@@ -13,22 +13,15 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from search.config import Settings
 from search.engine import Engine
 from search.results import SearchRequest
 from search.store import IndexStore
 
-from .conftest import REPO
+from .conftest import REPO, newsearch
 
 WORDS = ("harbour ferry council budget storm river school bridge market festival library election museum "
          "station tunnel garden factory hospital airport stadium lighthouse orchard quarry theatre").split()
-
-
-def newsearch(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "search", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, cwd=REPO)
 
 
 def write_corpus(folder: Path, n: int, seed: int = 1, words: int = 120) -> None:
@@ -41,15 +34,6 @@ def write_corpus(folder: Path, n: int, seed: int = 1, words: int = 120) -> None:
                                  "published": f"20{10 + i % 15:02d}-0{1 + i % 9}-1{i % 9}"}))
     for k in range(0, n, 500):
         (folder / f"part-{k // 500:04}.jsonl").write_text("\n".join(lines[k : k + 500]) + "\n")
-
-
-@pytest.fixture()
-def env(tmp_path: Path) -> dict[str, str]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    e = dict(os.environ, NEWSEARCH_INDEX=str(tmp_path / "index"), NEWSEARCH_CORPUS=str(corpus))
-    e.pop("PYTHONPATH", None)
-    return e
 
 
 def settings_of(env: dict[str, str]) -> Settings:
@@ -98,11 +82,12 @@ def test_sigkill_mid_write_keeps_the_last_generation_and_the_next_run_completes(
     corpus = Path(env["NEWSEARCH_CORPUS"])
     (corpus / "first.txt").write_text("Lighthouse keeper retires\n\nThe keeper of Skerry light has retired.\n")
     assert newsearch("index", env=env).returncode == 0
-    write_corpus(corpus / "bulk", 4000, words=200)
+    write_corpus(corpus / "bulk", 8000, words=200)
     for mode in (["index"], ["index", "--full"]):
         job = subprocess.Popen([sys.executable, "-m", "search", *mode], env=env, cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(2.0)
+        _wait_for_lock(Path(env["NEWSEARCH_INDEX"]), job)
+        time.sleep(0.5)  # well into reading and writing
         assert job.poll() is None, "the job finished before it could be killed: make the corpus bigger"
         job.send_signal(signal.SIGKILL)
         job.wait()
@@ -110,9 +95,30 @@ def test_sigkill_mid_write_keeps_the_last_generation_and_the_next_run_completes(
         assert Engine(settings_of(env)).count() == 1
     out = newsearch("index", "--json", "--wait", "5", env=env)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["articles"] == 4001
+    assert json.loads(out.stdout)["articles"] == 8001
     store = IndexStore(Path(env["NEWSEARCH_INDEX"]))
     assert len(list(store.builds.iterdir())) == 1  # the killed full build was cleaned up
+
+
+def _wait_for_lock(index: Path, job: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the job holds the indexing lock (flock cannot be taken here)."""
+    import fcntl
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and job.poll() is None:
+        try:
+            fd = os.open(index / ".lock", os.O_RDWR)
+        except FileNotFoundError:
+            time.sleep(0.05)
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        except BlockingIOError:
+            return
+        finally:
+            os.close(fd)
+        time.sleep(0.05)
 
 
 def test_full_rebuild_under_live_search_traffic_fails_no_request(env: dict[str, str]) -> None:

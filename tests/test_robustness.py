@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from search.parsing import corpus_files, parse_file
+from search.corpus import walk
+from search.parsing import parse_file
 
 GOOD_TEXT = "Lighthouse keeper retires\n\nAfter forty years the keeper of Skerry light has retired.\n"
 
@@ -106,9 +107,12 @@ def test_a_folder_of_good_and_bad_files_accounts_for_every_file(tmp_path: Path) 
     write(sub, "deeper.txt", GOOD_TEXT.encode())
     write(tmp_path, ".hidden.txt", GOOD_TEXT.encode())
     write(tmp_path, "notes.docx", b"ignored: not a corpus format")
-    files = list(corpus_files([tmp_path]))
+    found = walk([tmp_path], tmp_path)
+    files = [f for _, f in found.files]
     assert sorted(f.name for f in files) == ["deeper.txt", "empty.txt", "fake.json.gz", "good.txt", "junk.html",
                                              "mixed.jsonl"]
+    assert sorted((s["path"], s["reason"].split(" (")[0]) for s in found.skipped) == [
+        (".hidden.txt", "hidden"), ("notes.docx", "unsupported file type")]
     results = {f.name: parse_file(f) for f in files}
     assert [a.headline for a in results["mixed.jsonl"].articles] == ["A", "B"]
     assert results["mixed.jsonl"].errors == ["line 2: invalid JSON (Expecting property name enclosed in double "

@@ -9,13 +9,17 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from search.errors import BadRequest, IndexLocked, IndexMissing, NewsearchError, NotFound
+from search.errors import BadRequest, IndexDamaged, IndexLocked, IndexMissing, NewsearchError, NotFound
 
 # exception -> (status, code); the first match wins
 DOMAIN = ((BadRequest, 400, "bad_request"), (NotFound, 404, "not_found"), (IndexMissing, 503, "index_missing"),
-          (IndexLocked, 503, "index_locked"))
+          (IndexDamaged, 503, "index_damaged"), (IndexLocked, 503, "index_locked"))
 TITLES = {400: "That search could not be run", 404: "Not found", 405: "Method not allowed",
           503: "Search is not available yet", 500: "Something went wrong"}
+# Said to readers instead of the operator's message (which names folders and commands)
+DAMAGED_TITLE = "Search is not available right now"
+PUBLIC_503 = {"index_missing": "There is nothing to search yet: the index is being built. Please try again soon.",
+              "index_damaged": "Search is down for repair. Please try again later."}
 
 
 def register(app: Flask) -> None:
@@ -26,20 +30,30 @@ def register(app: Flask) -> None:
 
 
 def respond(status: int, code: str, message: str, param: str | None = None, headers: dict | None = None):
-    """The error response: JSON under /api/ (and for JSON clients of /healthz), an HTML page elsewhere."""
-    if request.path.startswith("/api/") or request.path == "/api":
+    """The error response: JSON under /api/, an HTML page elsewhere."""
+    if _is_api():
         body = jsonify({"error": {"status": status, "code": code, "message": message, "param": param}})
         return body, status, headers or {}
-    html = render_template("error.html", status=status, title=TITLES.get(status, "Error"), message=message,
-                           param=param)
+    title = DAMAGED_TITLE if code == "index_damaged" else TITLES.get(status, "Error")
+    html = render_template("error.html", status=status, title=title, message=message, param=param)
     return html, status, headers or {}
 
 
 def _domain(e: NewsearchError):
     for cls, status, code in DOMAIN:
         if isinstance(e, cls):
+            if status == 503:
+                from flask import current_app
+
+                current_app.logger.error("search unavailable on %s %s: %s", request.method, request.path, e)
+                message = str(e) if _is_api() else PUBLIC_503.get(code, str(e))
+                return respond(status, code, message, None, {"Retry-After": "30"})
             return respond(status, code, str(e), getattr(e, "param", None))
     return _unexpected(e)
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
 
 
 def _http(e: HTTPException):

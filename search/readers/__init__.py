@@ -57,12 +57,12 @@ def is_supported(path: Path) -> bool:
     return Path(name).suffix in SUFFIXES
 
 
-def read(path: str | Path, max_bytes: int = MAX_BYTES) -> ReadResult:
-    """Read one corpus file into a ReadResult; never raises for a bad file."""
+def read(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None) -> ReadResult:
+    """Read one corpus file (or its bytes `raw`, already read) into a ReadResult; never raises for a bad file."""
     path = Path(path)
     result = ReadResult(path=str(path))
     try:
-        data = load_bytes(path, max_bytes)
+        data = load_bytes(path, max_bytes, raw)
         if not data.strip():
             raise ReadError("empty file")
         if looks_binary(data):
@@ -74,6 +74,9 @@ def read(path: str | Path, max_bytes: int = MAX_BYTES) -> ReadResult:
         return result
     except RecursionError:
         result.errors.append("document is nested too deeply to read")
+        return result
+    except MemoryError:
+        result.errors.append("reading it needs more memory than a reading process may use")
         return result
     except Exception as e:  # a reader bug must not stop a corpus run; report it with the file
         log.exception("reader failed on %s", path)

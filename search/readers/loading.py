@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import os
 import re
+import stat
 import zlib
 from pathlib import Path
 
@@ -19,27 +21,45 @@ MAX_BYTES = 64 * 1024 * 1024  # decompressed size limit per file; larger files a
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def load_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read a file, transparently gunzipping it (by magic bytes, whatever its name), within max_bytes."""
+def read_raw(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes as stored (at most max_bytes, else ReadError).
+
+    The file is opened without blocking and checked before a byte is read: a FIFO would block the open and
+    a device such as /dev/zero never ends, so anything but a regular file is refused.
+    """
     try:
-        with open(path, "rb") as f:
-            head = f.read(2)
-            f.seek(0)
-            if head == GZIP_MAGIC:
-                return _gunzip(f, max_bytes)
-            if path.suffix.lower() == ".gz":
-                raise ReadError("not a gzip file (the name ends in .gz but the content is not gzip)")
-            data = f.read(max_bytes + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as e:
         raise ReadError(f"cannot read file: {e.strerror or e}") from None
+    with open(fd, "rb", closefd=True) as f:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ReadError("not a regular file (a FIFO, socket or device): not read")
+            os.set_blocking(fd, True)
+            data = f.read(max_bytes + 1)
+        except OSError as e:
+            raise ReadError(f"cannot read file: {e.strerror or e}") from None
     if len(data) > max_bytes:
         raise ReadError(f"file is larger than the {max_bytes // (1024 * 1024)} MB limit")
     return data
 
 
-def _gunzip(f: io.BufferedReader, max_bytes: int) -> bytes:
+def load_bytes(path: Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None) -> bytes:
+    """A file's content, transparently gunzipped (by magic bytes, whatever its name), within max_bytes.
+
+    `raw` is the file's bytes when the caller has already read them (read_raw), so a file is read once.
+    """
+    data = read_raw(path, max_bytes) if raw is None else raw
+    if data[:2] == GZIP_MAGIC:
+        return _gunzip(data, max_bytes)
+    if path.suffix.lower() == ".gz":
+        raise ReadError("not a gzip file (the name ends in .gz but the content is not gzip)")
+    return data
+
+
+def _gunzip(raw: bytes, max_bytes: int) -> bytes:
     try:
-        with gzip.GzipFile(fileobj=f) as gz:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
             data = gz.read(max_bytes + 1)
     except (OSError, EOFError, zlib.error) as e:
         raise ReadError(f"broken gzip data: {e}") from None

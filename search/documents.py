@@ -1,0 +1,118 @@
+"""Article -> Whoosh document (and back): the one place that knows how an article is stored in the index.
+
+`document()` runs in the reading worker, not in the writer, and checks everything the writer would choke
+on, so that a record Whoosh cannot store is that record's failure and not the run's: text that is not
+valid Unicode (a lone surrogate from a JSON `\\ud800` escape cannot be encoded) is repaired, and a
+publication date the index cannot hold (Whoosh stores naive UTC datetimes; year 1 with an offset, or
+year 9999 west of UTC, overflow) is refused with a reason. `article()` rebuilds an Article from a stored
+document, so a full rebuild can keep what it could not read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from search.articles import Article, Quote
+
+
+class DocumentError(ValueError):
+    """An article that cannot be stored in the index; the message says why."""
+
+
+def article_id(key: str, record: int | None) -> str:
+    """A stable id for an article: the same file (and record) always gets the same id."""
+    name = f"{key}#{record if record is not None else ''}"
+    return hashlib.sha1(name.encode(errors="backslashreplace")).hexdigest()[:16]
+
+
+def document(article: Article, key: str) -> dict[str, Any]:
+    """The Whoosh document for an article (see schema.py for the fields); DocumentError when it cannot be."""
+    published = _utc(article.published)
+    # One line per caption and per quote: snippets pick the matching line, and its index finds the quote.
+    captions = "\n".join(" ".join(_text(c).split()) for c in article.captions)
+    quotes = [_quote(q) for q in article.quotes]
+    sources = [_text(s) for s in article.sources if s]
+    section = _text(article.section).strip()
+    doc: dict[str, Any] = {
+        "id": article_id(key, article.record),
+        "file": key,
+        "headline": _text(article.headline),
+        "caption": captions,
+        "body": _text(article.body),
+        "quotes": "\n".join(" ".join(q.text.split()) for q in quotes),
+        "source": "\n".join(sources),
+        "byline": _text(article.byline),
+        "section": section,
+        "url": _text(article.url) or None,
+        "data": {
+            "path": key,
+            "record": article.record,
+            "published": article.published.isoformat() if article.published else None,
+            "captions": [_text(c) for c in article.captions],
+            "credit": _text(article.credit) or None,
+            "blockquotes": [_text(b) for b in article.blockquotes],
+            "quotes": [q.to_dict() for q in quotes],
+            "sources": sources,
+        },
+    }
+    if section:
+        doc["section_f"] = section
+    if sources:
+        doc["source_f"] = ",".join(s.replace(",", " ") for s in sources)
+    if published is not None:
+        doc["published"] = published
+        doc["year"] = str(published.year)
+        doc["dated"] = b"1"
+    return doc
+
+
+def article(stored: dict[str, Any]) -> Article:
+    """The Article a stored document was made from (what a full rebuild keeps for a file it cannot read)."""
+    data = stored.get("data") or {}
+    published = data.get("published")
+    return Article(
+        path=data.get("path") or stored.get("file") or "",
+        headline=stored.get("headline") or "",
+        body=stored.get("body") or "",
+        section=stored.get("section_f"),
+        byline=stored.get("byline") or None,
+        published=datetime.fromisoformat(published) if published else None,
+        captions=list(data.get("captions") or []),
+        credit=data.get("credit"),
+        url=stored.get("url"),
+        blockquotes=list(data.get("blockquotes") or []),
+        quotes=[Quote(text=q.get("text") or "", source=q.get("source"), cue=q.get("cue"),
+                      kind=q.get("kind") or "direct") for q in data.get("quotes") or []],
+        sources=list(data.get("sources") or []),
+        record=data.get("record"),
+    )
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    """A publication time as the naive UTC datetime Whoosh stores; DocumentError when it cannot be one."""
+    if when is None:
+        return None
+    try:
+        utc = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo is not None else when
+    except (OverflowError, ValueError):
+        raise DocumentError(f"publication date {when.isoformat()} is out of range") from None
+    return utc
+
+
+def _text(value: object) -> str:
+    """A string field as valid Unicode: lone surrogates (unencodable) become U+FFFD; None becomes ""."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def _quote(q: Quote) -> Quote:
+    return Quote(text=_text(q.text), source=_text(q.source) or None, cue=_text(q.cue) or None, kind=q.kind,
+                 start=q.start, end=q.end)

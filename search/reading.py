@@ -1,0 +1,170 @@
+"""Reading corpus files for the indexer in worker processes that can be stopped: every file's cost is bounded.
+
+Each file is read, attributed and turned into index documents in a worker of a pebble ProcessPool, with a
+time limit (Settings.file_timeout_s). A file that takes longer, or whose worker dies (out of memory, a
+crash in a C library), becomes that file's failure; the worker is replaced and the run goes on. Python's
+`re` and lxml cannot be interrupted from inside, so only a process boundary makes a limit real.
+
+Results come back in the order the files were given (the writer's document order stays stable), with a
+bounded number of files in flight so memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from search.documents import DocumentError, document
+from search.errors import ReadError
+from search.parsing import parse_file
+from search.readers.loading import read_raw
+
+MAX_REASONS = 5  # reasons kept per file (a JSON Lines file with 10,000 bad lines says so in one line)
+RACY_S = 2.0  # a file changed this recently may change again within the timestamp's resolution: hash it again
+
+
+@dataclass
+class FileResult:
+    """What reading one file gave the indexer: its manifest entry, its documents and what went wrong."""
+
+    key: str
+    entry: dict[str, Any]
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def stat_entry(path: Path) -> dict[str, Any]:
+    """The parts of a file's stat that say whether it may have changed: size, mtime and ctime (ns).
+
+    ctime cannot be set from user space, so content rewritten in place with its size and mtime restored
+    (cp -p, rsync -t, touch -d) still shows up; a file changed within RACY_S of being looked at is
+    marked to be hashed again next time, as git does for "racily clean" files.
+    """
+    import time
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {"size": -1, "mtime": -1, "ctime": -1}
+    entry = {"size": st.st_size, "mtime": st.st_mtime_ns, "ctime": st.st_ctime_ns}
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_S * 1e9:
+        entry["recheck"] = True
+    return entry
+
+
+def unchanged(entry: dict[str, Any], old: dict[str, Any] | None) -> bool:
+    """True when a file needs no reading: read fine last time and its stat is the same."""
+    return bool(old) and not old.get("error") and not old.get("recheck") and all(
+        old.get(k) == entry[k] for k in ("size", "mtime", "ctime")) and entry["size"] >= 0
+
+
+def read_file(key: str, path: Path, max_bytes: int) -> FileResult:
+    """Read one file into documents (runs in a worker); never raises for a bad file or record."""
+    entry = stat_entry(path)
+    result = FileResult(key=key, entry=entry)
+    try:
+        raw = read_raw(path, max_bytes)
+    except ReadError as e:
+        entry.update(hash="", articles=0)
+        return _finish(result, [str(e)])
+    entry["hash"] = hashlib.sha1(raw).hexdigest()
+    parsed = parse_file(path, max_bytes=max_bytes, raw=raw)
+    errors = list(parsed.errors)
+    for art in parsed.articles:
+        art.path = key
+        try:
+            result.docs.append(document(art, key))
+        except DocumentError as e:
+            errors.append(f"record {art.record}: {e}" if art.record is not None else str(e))
+    entry["articles"] = len(result.docs)
+    return _finish(result, errors)
+
+
+def _finish(result: FileResult, errors: list[str]) -> FileResult:
+    if len(errors) > MAX_REASONS:
+        errors = errors[:MAX_REASONS] + [f"… and {len(errors) - MAX_REASONS} more problems in this file"]
+    result.errors = errors
+    result.entry["error"] = "; ".join(errors) or None
+    return result
+
+
+def failed(key: str, path: Path, reason: str) -> FileResult:
+    """The result for a file whose reading was stopped (time limit) or whose worker died."""
+    entry = stat_entry(path)
+    entry.update(hash="", articles=0)
+    return _finish(FileResult(key=key, entry=entry), [reason])
+
+
+def _worker_init(memory_bytes: int) -> None:
+    """In each reading worker: a memory ceiling, and SIGINT left to the parent (Ctrl-C stops the run there).
+
+    The ceiling is on address space, counted from what the worker holds when it starts (a forked worker
+    inherits the indexer's mappings), so one file can use `memory_bytes` more and no more: past it the
+    reader gets a MemoryError, reported with the file, instead of the machine swapping.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_bytes <= 0:
+        return
+    try:
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = mapped + memory_bytes
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):  # no /proc (not Linux) or a lower limit already set: keep what there is
+        pass
+
+
+def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, workers: int,
+             memory_bytes: int = 0) -> Iterator[FileResult]:
+    """FileResults for (key, path) pairs, in order, read by `workers` processes with a per-file time limit."""
+    window = max(4, workers * 8)
+    with ProcessPool(max_workers=workers, initializer=_worker_init, initargs=(memory_bytes,)) as pool:
+        pending: deque[tuple[str, Path, Any]] = deque()
+        it = iter(items)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < window:
+                    nxt = next(it, None)
+                    if nxt is None:
+                        exhausted = True
+                        break
+                    key, path = nxt
+                    pending.append((key, path, pool.schedule(read_file, (key, path, max_bytes),
+                                                             timeout=timeout or None)))
+                if not pending:
+                    return
+                key, path, future = pending.popleft()
+                yield _outcome(key, path, future, timeout)
+        finally:
+            for _, _, future in pending:
+                future.cancel()
+            pool.stop()
+
+
+def _outcome(key: str, path: Path, future: Any, timeout: float) -> FileResult:
+    try:
+        return future.result()
+    except FutureTimeout:
+        return failed(key, path, f"reading took longer than the {timeout:g} s limit (NEWSEARCH_FILE_TIMEOUT_S): "
+                                 "not indexed")
+    except ProcessExpired as e:
+        how = f"signal {-e.exitcode}" if e.exitcode and e.exitcode < 0 else f"exit code {e.exitcode}"
+        return failed(key, path, f"the reading process died ({how}; out of memory?): not indexed")
+    except MemoryError:
+        return failed(key, path, "reading it needs more memory than a reading process may use: not indexed")
+    except Exception as e:  # a reader bug must not stop the run: the file is reported with the error
+        return failed(key, path, f"could not be read ({type(e).__name__}: {e})")
