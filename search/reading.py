@@ -7,11 +7,18 @@ crash in a C library), becomes that file's failure; the worker is replaced and t
 
 Results come back in the order the files were given (the writer's document order stays stable), with a
 bounded number of files in flight so memory does not grow with the corpus.
+
+Workers are forked from a forkserver (a clean process that has imported the readers once), not from the
+indexer: they start small, so the memory ceiling counts what the file costs and not the indexer's heap, and
+they hold none of the indexer's open files (its job lock among them).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
+import multiprocessing
 import os
 import resource
 import signal
@@ -70,6 +77,7 @@ def unchanged(entry: dict[str, Any], old: dict[str, Any] | None) -> bool:
 
 def read_file(key: str, path: Path, max_bytes: int) -> FileResult:
     """Read one file into documents (runs in a worker); never raises for a bad file or record."""
+    _limit_memory()
     entry = stat_entry(path)
     result = FileResult(key=key, entry=entry)
     try:
@@ -105,21 +113,30 @@ def failed(key: str, path: Path, reason: str) -> FileResult:
     return _finish(FileResult(key=key, entry=entry), [reason])
 
 
-def _worker_init(memory_bytes: int) -> None:
-    """In each reading worker: a memory ceiling, and SIGINT left to the parent (Ctrl-C stops the run there).
+_budget = 0  # bytes of address space one file may take in this worker (set by _worker_init)
 
-    The ceiling is on address space, counted from what the worker holds when it starts (a forked worker
-    inherits the indexer's mappings), so one file can use `memory_bytes` more and no more: past it the
-    reader gets a MemoryError, reported with the file, instead of the machine swapping.
-    """
+
+def _worker_init(memory_bytes: int) -> None:
+    """In each reading worker: die with the forkserver (which dies with the indexer), leave SIGINT to the
+    indexer (Ctrl-C stops the run there), and remember the memory budget of one file."""
+    global _budget
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory_bytes <= 0:
+    _budget = memory_bytes
+
+
+def _limit_memory() -> None:
+    """Before each file: a ceiling on address space of what the worker holds now plus the budget, so one
+    file can take `_budget` more and no more (past it the reader gets a MemoryError, reported with the file,
+    instead of the machine swapping). Counted afresh per file, so a file after a failed one gets its full budget."""
+    if _budget <= 0:
         return
     try:
         with open("/proc/self/statm") as f:
             mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = mapped + memory_bytes
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = mapped + _budget
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
@@ -131,7 +148,10 @@ def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, 
              memory_bytes: int = 0) -> Iterator[FileResult]:
     """FileResults for (key, path) pairs, in order, read by `workers` processes with a per-file time limit."""
     window = max(4, workers * 8)
-    with ProcessPool(max_workers=workers, initializer=_worker_init, initargs=(memory_bytes,)) as pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["search.reading"])
+    with ProcessPool(max_workers=workers, initializer=_worker_init, initargs=(memory_bytes,),
+                     context=context) as pool:
         pending: deque[tuple[str, Path, Any]] = deque()
         it = iter(items)
         exhausted = False

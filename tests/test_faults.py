@@ -356,10 +356,11 @@ def test_a_file_that_needs_too_much_memory_is_reported(tmp_path: Path) -> None:
     from search.reading import read_all
 
     big = tmp_path / "big.txt"
-    big.write_text("Big record\n\n" + ("The harbour wall was rebuilt again this year. " * 20 + "\n\n") * 32_000)
+    quote = '"We will rebuild the harbour wall before winter," said Marta Quist, the harbour master. '
+    big.write_text("Big record\n\n" + (quote * 20 + "\n\n") * 28_000)  # 50 MB
     small = tmp_path / "small.txt"
     small.write_text(ARTICLES["harbour.txt"])
     results = list(read_all([("big.txt", big), ("small.txt", small)], 64 * 1024 * 1024, 60, 1,
-                            memory_bytes=40 * 1024 * 1024))  # the file alone is ~30 MB: reading it needs more
+                            memory_bytes=100 * 1024 * 1024))  # its bytes and its text alone are 100 MB
     assert results[0].docs == [] and "more memory than a reading process may use" in results[0].errors[0]
     assert [d["headline"] for d in results[1].docs] == ["Harbour wall repaired"]  # the next worker reads on
