@@ -30,7 +30,8 @@ _WHEN = (
     r"exclusively|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b"
 )
 # what may follow 'X reported' when the content came before it: a time, then the sentence's end or a gerund
-REPORT_TAIL_RE = re.compile(rf"(?:\s+{_WHEN}[^,.;:\n]{{0,40}})?\s*(?:[.!?]|,\s+(?:[a-z]+ing|in|on|according)\b|$)")
+# (possessive whitespace: it is matched from positions with no end bound, and a long run must be walked once)
+REPORT_TAIL_RE = re.compile(rf"(?:\s++{_WHEN}[^,.;:\n]{{0,40}})?\s*+(?:[.!?]|,\s++(?:[a-z]+ing|in|on|according)\b|$)")
 _THAT_RE = re.compile(r"[^.,;:\n]{0,60}?\bthat\b")
 _REPORT_BY_RE = re.compile(
     r"\s*(?:an?|the)\s+(?:[a-z]+\s+){0,2}?(?:report|story|statement|poll|survey|analysis|study|review|memo|"
@@ -54,6 +55,7 @@ _WHEN_WORDS = frozenset(
 _NOT_SUBJECTS = frozenset("amid perhaps each every both all despite whether either neither".split())
 _BARE_CUES = frozenset("said says reported reports wrote writes".split())
 SENT_END_RE = re.compile(r"[.!?][\"\u201d\u2019)]?\s+|[;:]\s+|\n")
+_END_MARK_RE = re.compile(r"[.!?;:\n]")  # what every SENT_END_RE match starts with
 TRAIL_RE = re.compile(
     r"(?:\s+(?:also|has|had|have|then|later|once|again|previously|recently|repeatedly|reportedly|just|"
     r"never|even|would|will|could|might|did|does|do|simply|only|still|often|first|publicly|famously|"
@@ -65,37 +67,53 @@ _ABBREV = frozenset(
     " jan feb aug sept oct nov dec calif fla mass conn ariz".split()
 )
 _PARTICLES = frozenset("al el de del da di van von der bin ibn la le du dos".split())
+_SPACES_RE = re.compile(r"\s+")
+_BRACKETED_RE = re.compile(r"\s*\([^)]*\)")
+_POSSESSIVE_END_RE = re.compile(r"'s?$")
+_THE_RE = re.compile(r"(?i)^the ")
+_INITIAL_RE = re.compile(r"[A-Z]\.")
+_INITIALS_RE = re.compile(r"[A-Z]|[A-Z]\.[A-Z]")
+_PLACE_BEFORE_RE = re.compile(r"\b(?:of|from|in|at|for|with|by)\s+$")
+_MENTION_POSSESSIVE_RE = re.compile(r"['\u2019]s?$")
+_VERB_FORM_RE = re.compile(r"[a-z]{3,}(?:ing|ed)")
+_RELATIVE_RE = re.compile(r",\s+(?:which|who)\b[^,.;\n]*,")
+_NAME_END_RE = re.compile(r"\s*(?:[.!?,]|$)")
+_AS_LEAD_RE = re.compile(r",(?:\s+as)?\s*$")
 MIN_WORDS = 3  # one- or two-word quoted terms without a cue nearby are scare quotes
 WINDOW = 260
 
 
 def normalise_source(name: str) -> str:
     """One canonical name for a source: no "the", no titles, outlet aliases folded."""
-    s = re.sub(r"\s+", " ", name.replace("\u2019", "'")).strip(" ,.:;\"'\u201c\u201d")
-    s = re.sub(r"\s*\([^)]*\)", "", s)
-    s = re.sub(r"'s?$", "", s)
-    alias = OUTLET_ALIASES.get(s.lower()) or OUTLET_ALIASES.get(re.sub(r"(?i)^the ", "", s).lower())
+    s = _SPACES_RE.sub(" ", name.replace("\u2019", "'")).strip(" ,.:;\"'\u201c\u201d")
+    cut = s.rfind(")") + 1  # a bracket opened after the last ")" never closes: not scanned again from each "("
+    s = _BRACKETED_RE.sub("", s[:cut]) + s[cut:]
+    s = _POSSESSIVE_END_RE.sub("", s)
+    alias = OUTLET_ALIASES.get(s.lower()) or OUTLET_ALIASES.get(_THE_RE.sub("", s).lower())
     if alias:
         return alias
     words = s.split()
     head = s.split(" of ")[0].split()
     if " of " in s and len(head) >= 2 and is_cap(words[1]) and head[-1].lower() not in ORG_WORDS:
-        words = s.split(" of ")[0].split()  # 'Bill O'Reilly of Fox News'
-    while words and words[0].lower() in STOP_WORDS:
-        words.pop(0)
-    lower = [
-        i
-        for i, w in enumerate(words[:-1])
-        if w.islower() and w not in _PARTICLES and (w != "of" or all(x.lower() in TITLES for x in words[:i]))
-    ]  # 'Secretary of State John Kerry' loses its title, 'Chamber of Commerce' keeps its name
+        words = head  # 'Bill O'Reilly of Fox News'
+    i = 0  # leading words are counted, then cut once: popping them one by one is quadratic on a hostile name
+    while i < len(words) and words[i].lower() in STOP_WORDS:
+        i += 1
+    words = words[i:]
+    lower, titles_before = [], True  # titles_before: every word before this one is a title
+    for i, w in enumerate(words[:-1]):
+        if w.islower() and w not in _PARTICLES and (w != "of" or titles_before):
+            lower.append(i)  # 'Secretary of State John Kerry' loses its title, 'Chamber of Commerce' keeps its name
+        titles_before = titles_before and w.lower() in TITLES
     if lower and all(is_cap(w) for w in words[lower[-1] + 1 :]):
         words = words[lower[-1] + 1 :]  # 'Union leader Maria Gomez', 'Secretary of State John Kerry'
-
-    while len(words) > 1 and words[0].lower() in TITLES and is_cap(words[1]):
-        words.pop(0)
-    while words and words[0].lower() == "the":
-        words.pop(0)
-    words = [w for i, w in enumerate(words) if not (0 < i < len(words) - 1 and re.fullmatch(r"[A-Z]\.", w))]
+    i = 0
+    while i + 1 < len(words) and words[i].lower() in TITLES and is_cap(words[i + 1]):
+        i += 1
+    while i < len(words) and words[i].lower() == "the":
+        i += 1
+    words = words[i:]
+    words = [w for i, w in enumerate(words) if not (0 < i < len(words) - 1 and _INITIAL_RE.fullmatch(w))]
     s = " ".join(words)
     return OUTLET_ALIASES.get(s.lower(), s)
 
@@ -103,24 +121,25 @@ def normalise_source(name: str) -> str:
 def sentence_start(text: str, pos: int, floor: int) -> int:
     """Where the sentence holding pos begins (not before floor; abbreviations do not end one)."""
     lo = max(floor, pos - WINDOW)
-    best = lo
-    for m in SENT_END_RE.finditer(text, lo, pos):
+    first = _END_MARK_RE.search(text, lo, pos)  # one fast scan: most windows of a cue-dense text have no end at all
+    ends = list(SENT_END_RE.finditer(text, first.start(), pos)) if first else []
+    for m in reversed(ends):  # the last end that is not an abbreviation's full stop
         if not (m[0][0] == "." and is_abbrev(text, m.start(), lo)):
-            best = m.end()
-    return best
+            return m.end()
+    return lo
 
 
 def speaker_span(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """The speaker phrase ending at hi (a name, a pronoun or a short noun phrase), as offsets."""
     seg = text[lo:hi]
     for _ in range(6):
-        m = TRAIL_RE.search(seg)
+        m = _trail(seg)
         if not m or not m.start():
             break
         if m[0].rstrip().endswith(","):  # 'Smith, a spokesman for X,' or 'a spokesman for X, John Smith,'
             head = seg[: m.start()]
             span = name_span(head) if head.strip() else None
-            if span and re.search(r"\b(?:of|from|in|at|for|with|by)\s+$", head[: span[0]]):
+            if span and _PLACE_BEFORE_RE.search(head[: span[0]]):
                 span = None  # 'Cory James, 22, of Flint, Mich.,': a place, not the speaker
             if span:
                 return lo + span[0], lo + span[1]
@@ -137,12 +156,31 @@ def speaker_span(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     return (lo + span[0], lo + span[1]) if span else None
 
 
+def _trail(seg: str) -> re.Match[str] | None:
+    """TRAIL_RE.search(seg), tried only where its match can start (the same match, without trying every character
+    of the segment, once per cue of a cue-dense sentence). The segment's last character fixes the match's core: a
+    comma-enclosed aside ends with ",", a bracketed one with ")", any other ending is the last word; the match may
+    reach back over the whitespace before that core."""
+    end = len(seg.rstrip())
+    if not end:
+        return None
+    if seg[end - 1] in ",)":
+        lo = seg.rfind("," if seg[end - 1] == "," else "(", 0, end - 1)
+        if lo < 0:
+            return None
+    else:
+        lo = end - len(seg[:end].rsplit(None, 1)[-1])
+    while lo and seg[lo - 1].isspace():
+        lo -= 1
+    return TRAIL_RE.search(seg, lo)
+
+
 def is_abbrev(text: str, dot: int, lo: int) -> bool:
     """True when the full stop at dot closes an abbreviation or an initial ("Sen.", "J.")."""
     if text[dot + 1 : dot + 2] == ")":
         return True  # '(R-Fla.)'
     word = text[max(lo, dot - 6) : dot].split()[-1:]
-    return bool(word) and (word[0].lower().lstrip("(") in _ABBREV or bool(re.fullmatch(r"[A-Z]|[A-Z]\.[A-Z]", word[0])))
+    return bool(word) and (word[0].lower().lstrip("(") in _ABBREV or bool(_INITIALS_RE.fullmatch(word[0])))
 
 
 def source_name(speakers: Speakers, text: str, s: int, e: int) -> str | None:
@@ -152,14 +190,14 @@ def source_name(speakers: Speakers, text: str, s: int, e: int) -> str | None:
     if low in PRONOUNS:
         return speakers.resolve_pronoun(low, s)
     words = mention.split()
-    last = re.sub(r"['\u2019]s?$", "", words[-1].lower().strip(".,")) if words else ""
+    last = _MENTION_POSSESSIVE_RE.sub("", words[-1].lower().strip(".,")) if words else ""
     if not words or not is_cap(words[-1]) or last in NON_NAMES or last in _WHEN_WORDS:
         return None
     if (
         len(words) == 1
         and last not in speakers.by_surname_lower
         and (
-            re.fullmatch(r"[a-z]{3,}(?:ing|ed)", last) or last in _NOT_SUBJECTS or (len(last) > 4 and mention.isupper())
+            _VERB_FORM_RE.fullmatch(last) or last in _NOT_SUBJECTS or (len(last) > 4 and mention.isupper())
         )
     ):
         return None  # 'Citing ...', 'Amid ...', a 'PHILADELPHIA' dateline: not a speaker
@@ -168,10 +206,14 @@ def source_name(speakers: Speakers, text: str, s: int, e: int) -> str | None:
 
 def indirect_quotes(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list[Quote]:
     """'the Wall Street Journal reported', 'according to X', 'X said that ...' outside quotation marks."""
-    masked = list(text)
-    for s, e in spans:
-        masked[s:e] = " " * (e - s)
-    plain = "".join(masked)
+    pieces, done = [], 0  # the text with its quotations blanked out, offsets kept
+    for s, e in sorted(spans):
+        s = max(s, done)
+        if e > s:
+            pieces += (text[done:s], " " * (e - s))
+            done = e
+    pieces.append(text[done:])
+    plain = "".join(pieces)
     out: list[Quote] = []
     for cue in _INDIRECT_CUE_RE.finditer(plain):
         start = sentence_start(plain, cue.start(), 0)
@@ -192,7 +234,8 @@ def indirect_quotes(text: str, spans: list[tuple[int, int]], speakers: Speakers)
 
 def sentence_end(text: str, pos: int, limit: int) -> int:
     """Just after the mark ending the sentence that holds pos (an abbreviation's full stop does not end it)."""
-    for m in SENT_END_RE.finditer(text, pos, limit):
+    first = _END_MARK_RE.search(text, pos, limit)
+    for m in SENT_END_RE.finditer(text, first.start(), limit) if first else ():
         if not (m[0][0] == "." and is_abbrev(text, m.start(), pos)):
             return m.start() + 1
     return limit
@@ -207,7 +250,7 @@ def _according(plain: str, cue: re.Match[str], start: int, end: int) -> tuple[in
         return None
     ms, me = at + span[0], at + span[1]
     if not plain[start : cue.start()].strip():
-        clause = re.match(r",\s+(?:which|who)\b[^,.;\n]*,", plain[me:end])  # 'According to X, which paid, ...'
+        clause = _RELATIVE_RE.match(plain[me:end])  # 'According to X, which paid, ...'
         return ms, me, me + (clause.end() if clause else 0), end
     return ms, me, start, cue.start()
 
@@ -217,12 +260,12 @@ def _reported(plain: str, cue: re.Match[str], start: int, end: int) -> tuple[int
     word, before, after = cue[0], plain[start : cue.start()], plain[cue.end() : end]
     if _NOUN_CUE_RE.match(after):
         return None  # 'reports say ...': the cue word is a noun here
-    if re.search(r",\s*$", before):  # '..., said councillor Petra Novak.'
+    if before.rstrip().endswith(","):  # '..., said councillor Petra Novak.'
         if word not in INVERTING:
             return None
         span = name_span(after.split(",")[0], from_start=True)
         cs, ce = start, plain.rindex(",", start, cue.start())
-        if span and re.match(r"\s*(?:[.!?,]|$)", after[span[1] :]) and not _INTRO_RE.match(plain, cs, ce):
+        if span and _NAME_END_RE.match(after[span[1] :]) and not _INTRO_RE.match(plain, cs, ce):
             return cue.end() + span[0], cue.end() + span[1], cs, ce
         # else '..., said she would': the part before the comma is the subject's apposition, not content
     sub = speaker_span(plain, start, cue.start())
@@ -230,7 +273,7 @@ def _reported(plain: str, cue: re.Match[str], start: int, end: int) -> tuple[int
         return None
     ms, me = sub
     if REPORT_TAIL_RE.match(after):
-        lead = re.search(r",(?:\s+as)?\s*$", plain[start:ms])
+        lead = _AS_LEAD_RE.search(plain[start:ms])
         if lead and not _INTRO_RE.match(plain, start, start + lead.start()):
             # '..., the Courier reported last spring.', '..., as X first reported.'
             return ms, me, start, start + lead.start()

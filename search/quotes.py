@@ -1,13 +1,15 @@
 """Quotation and source attribution: the stage between the readers and the indexer.
 
-Pure regexes and heuristics over bounded windows, so the cost stays linear in the text length;
-sentence and speaker helpers and indirect attributions live in search/attribution.py, names, aliases
-and the person/pronoun bookkeeping in search/sources.py.
+Pure regexes and heuristics over bounded windows, so the cost stays linear in the text length (every regex
+that meets unbounded text either cannot backtrack over it or is tried only where a match can start: Python's
+re cannot be interrupted); sentence and speaker helpers and indirect attributions live in search/attribution.py,
+names, aliases and the person/pronoun bookkeeping in search/sources.py, repeated quotes in search/quote_repeats.py.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left
 from dataclasses import replace
 from typing import NamedTuple
@@ -26,6 +28,7 @@ from search.attribution import (
     source_name,
     speaker_span,
 )
+from search.quote_repeats import dedupe, held, words
 from search.sources import PRONOUNS, Speakers, is_cap, name_span
 
 __all__ = ["PRONOUNS", "attribute", "extract_quotes", "normalise_source"]
@@ -54,13 +57,49 @@ _CUES = frozenset(_CUE_WORDS + _ING_CUES) | {
     "chimed in",
     "put it",
 }
-_CUE_RE = re.compile(r"\b([A-Za-z]+)(?: (?:to|out|on|in|it)\b)?")
-_INVERTED_RE = re.compile(r"\s*,?\s*(?:said|says|added|adds|wrote|writes|asked|asks)\b")
+
+
+def _trie(words: list[str]) -> str:
+    """A regex for exactly these words with their shared starts factored out, so that trying it at a position
+    costs about one word's length rather than one attempt per word (Python's re does not do this itself)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+# A cue is a whole word (its letters not running on) in lower case, "Said" or "According to" where a sentence may
+# start; the phrases end at a word boundary.
+_PHRASES = "|".join(map(re.escape, sorted(c for c in _CUES if " " in c) + ["According to"]))
+_ONE_WORD_CUES = _trie(sorted(c for c in _CUES if " " not in c) + ["Said"])
+_CUE_RE = re.compile(rf"\b(?:(?:{_PHRASES})\b|{_ONE_WORD_CUES}(?![A-Za-z]))")
+# possessive runs of whitespace: matched from an unbounded position, "\s*,?\s*" would split a long run both ways
+_INVERTED_RE = re.compile(r"\s*+,?\s*+(?:said|says|added|adds|wrote|writes|asked|asks)\b")
 _ROLE_RE = re.compile(r"\s*((?:an?|the)\s+[^,.;\n]{0,60}?\b(?:for|of|at|with|from)\s+[^,.;\n]{0,30})")
 _QMARK_RE = re.compile('[\u201c\u201d"]')
 _LINE_RE = re.compile(r"[^\n]+")
 _CLAUSE_END_RE = re.compile(r"[.!?;:\u201c\u201d\"\n]|\((?![^()\n]{0,40}\))|,\s(?:and|but|after|before)\b")
 _VERBISH_RE = re.compile(r"\b[a-z]{2,}(?:ed|es|ts|ds|ks|ys)\b")
+# a paragraph break inside a quotation, with the mark reopening it; it can only start where a run of
+# whitespace starts, so a long run without a newline is walked once, not once per character
+_BREAK_RE = re.compile(r"(?<!\s)[^\S\n]*+\n\s*+[\u201c\"]?")
+_COMMA_CLAUSE_RE = re.compile(r"[^.!?;]{0,120},\s*")
+_NAME_END_RE = re.compile(r"\s*(?:[.,]|$)")
+_STOP_RE = re.compile(r"[.!?;]")
+_SUBJECT_LEAD_RE = re.compile(r"\s*(?:(?:But|And|So|Yet|Still|Then|Now|Instead)\s+|[^,\n]{0,100},\s+)?")
+_APPOSITION_RE = re.compile(r",[^,\n]{1,140},")
+_VERB_RE = re.compile(r"\s*(?:\w+ly\s+)?[a-z]{2,}")
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -104,7 +143,8 @@ def _inner(text: str, start: int, end: int) -> tuple[str, int, int]:
     """The quoted words without marks (paragraph breaks joined), and their offsets."""
     s = start + 1
     e = end - 1 if text[end - 1] in '\u201d"' else end
-    body = re.sub(r"\s*\n\s*[\u201c\"]?", "\n", text[s:e]).strip()
+    inner = text[s:e]
+    body = (_BREAK_RE.sub("\n", inner) if "\n" in inner else inner).strip()
     return body, s, e
 
 
@@ -117,20 +157,23 @@ class _Cue(NamedTuple):
 
 
 class _Cues:
-    """Every cue word of a text, found in one pass; capitalised only where a sentence may start."""
+    """Every cue word of a text, found in one pass; capitalised only where a sentence may start.
+
+    Kept as arrays of offsets and shared word strings (24 bytes a cue, not ~190 as tuples): a text can be all cues.
+    """
 
     def __init__(self, text: str) -> None:
-        self.matches: list[_Cue] = []
+        self.starts, self.ends, self.words = array("q"), array("q"), []
+        canon: dict[str, str] = {}
         for m in _CUE_RE.finditer(text):
-            word = m[0] if m[0].lower() in _CUES else m[1]
-            if word.lower() in _CUES and (word.islower() or word in ("Said", "According to")):
-                self.matches.append(_Cue(m.start(), m.start() + len(word), word))
-        self.starts = [c.start for c in self.matches]
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+            self.words.append(canon.setdefault(m[0], m[0]))
 
     def between(self, lo: int, hi: int) -> list[_Cue]:
         """The cues lying wholly inside text[lo:hi]."""
         i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
-        return [c for c in self.matches[i:j] if c.end <= hi]
+        return [_Cue(self.starts[k], self.ends[k], self.words[k]) for k in range(i, j) if self.ends[k] <= hi]
 
 
 def _clause(text: str, lo: int, hi: int) -> int:
@@ -161,10 +204,10 @@ def _after(text: str, cue_index: _Cues, qe: int, pe: int) -> tuple[int, int, str
             ):
                 return qe + c_end + span[0], qe + c_end + span[1], word
             return None
-        if word in INVERTING and re.fullmatch(r"[^.!?;]{0,120},\s*", clause[:c_start]):
+        if word in INVERTING and _COMMA_CLAUSE_RE.fullmatch(clause[:c_start]):
             tail = clause[c_end:].split(",")[0]  # '"..." that he can win, said John Smith.'
             span = name_span(tail, from_start=True)
-            if span and is_cap(tail[span[0] : span[1]]) and re.match(r"\s*(?:[.,]|$)", tail[span[1] :]):
+            if span and is_cap(tail[span[0] : span[1]]) and _NAME_END_RE.match(tail[span[1] :]):
                 return qe + c_end + span[0], qe + c_end + span[1], word
         sub = speaker_span(text, qe, qe + c_start)
         gap = text[qe : sub[0]] if sub else "."
@@ -172,8 +215,8 @@ def _after(text: str, cue_index: _Cues, qe: int, pe: int) -> tuple[int, int, str
         if sub and role:  # '"..." a spokesman for committee Democrats said'
             sub, gap = (qe + role.start(1), sub[1]), gap[: role.start(1)]
         # '"..." she said', '"..." than the others, Smith said.'
-        near = len(gap.split()) <= 3 or (re.search(r",\s*$", gap) and REPORT_TAIL_RE.match(text, qe + c_end))
-        if sub and near and not re.search(r"[.!?;]", gap):
+        near = len(gap.split()) <= 3 or (gap.rstrip().endswith(",") and REPORT_TAIL_RE.match(text, qe + c_end))
+        if sub and near and not _STOP_RE.search(gap):
             return sub[0], sub[1], word
     return None
 
@@ -230,7 +273,7 @@ def _announced(text: str, cue_index: _Cues, dot: int, floor: int) -> tuple[int, 
 def _sentence_subject(text: str, start: int, end: int) -> tuple[int, int, None] | None:
     """No cue: the subject of the sentence holding a mixed quotation ('Romney attacked Trump for "..."')."""
     lead = text[start:end]
-    m = re.match(r"\s*(?:(?:But|And|So|Yet|Still|Then|Now|Instead)\s+|[^,\n]{0,100},\s+)?", lead)
+    m = _SUBJECT_LEAD_RE.match(lead)
     # 'In Iowa, Trump ...', then the whole lead: 'Mike Huckabee, for his part, ...'
     for skip in dict.fromkeys((m.end() if m else 0, 0)):
         rest = lead[skip:]
@@ -238,8 +281,8 @@ def _sentence_subject(text: str, start: int, end: int) -> tuple[int, int, None] 
         if not span:
             continue
         verb = rest[span[1] :]
-        apposition = re.match(r",[^,\n]{1,140},", verb) if skip == 0 else None
-        if not re.match(r"\s*(?:\w+ly\s+)?[a-z]{2,}", verb[apposition.end() if apposition else 0 :]):
+        apposition = _APPOSITION_RE.match(verb) if skip == 0 else None
+        if not _VERB_RE.match(verb[apposition.end() if apposition else 0 :]):
             continue
         mention = rest[span[0] : span[1]]
         if mention.lower() not in PRONOUNS and not is_cap(mention.split()[-1]):
@@ -285,8 +328,9 @@ def _direct(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list
         if credited and (found is None or source_name(speakers, text, credited[0], credited[1])):
             found = credited  # the outlet or document the sentence credits, over the speaker it quotes
         split = last is not None and ps <= last.end < last.source_start and last.source_end <= qs < last.end + 100
-        if found is None and not split and text[floor:qs].rstrip().endswith((".", "!", "?")):
-            found = _announced(text, cues, len(text[:qs].rstrip()) - 1, floor)
+        lead = text[floor:qs].rstrip()
+        if found is None and not split and lead.endswith((".", "!", "?")):
+            found = _announced(text, cues, floor + len(lead) - 1, floor)
         if found is None:
             if split and last is not None:
                 out[-1] = last = replace(last, text=_join_split(last.text, words), end=inner_e)  # split by 'she said'
@@ -348,43 +392,18 @@ def _join_split(first: str, second: str) -> str:
     return f"{first} {second}"
 
 
-def _words(text: str) -> str:
-    """Text reduced to its lower-case words, for comparing quotes whatever their punctuation."""
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def _dedupe(quotes: list[Quote]) -> list[Quote]:
-    """A quote repeated on its own or inside a longer one (a pull quote in the running text) counts once:
-    the longer, attributed copy is kept."""
-    keys = [_words(q.text) for q in quotes]
-
-    def dominated(i: int) -> bool:
-        q = quotes[i]
-        for j, other in enumerate(quotes):
-            if j == i or keys[i] not in keys[j]:
-                continue
-            if keys[j] != keys[i]:  # inside a longer quote: drop unless it names someone else
-                if q.source is None or q.source == other.source:
-                    return True
-            elif (q.source is None, i) > (other.source is None, j):  # the same quote: keep the attributed one
-                return True
-        return False
-
-    return [q for i, q in enumerate(quotes) if not dominated(i)]
-
-
 def attribute(article: Article) -> Article:
     """Fill article.quotes and article.sources from its body and block quotes."""
     quotes = extract_quotes(article.body)
-    seen = {_words(q.text) for q in quotes}
-    body = _words(article.body)
-    for block in article.blockquotes:  # a pull quote repeats the body: count it once
-        for q in extract_quotes(block):
-            key = _words(q.text)
-            if key not in seen and key not in body:
-                seen.add(key)
-                quotes.append(q)
-    article.quotes = _dedupe(quotes)
-    quotes = article.quotes
-    article.sources = list(dict.fromkeys(q.source for q in quotes if q.source))
+    seen = {words(q.text) for q in quotes}
+    pulled = [(words(q.text), q) for block in article.blockquotes for q in extract_quotes(block)]
+    fresh = list(dict.fromkeys(key for key, _ in pulled if key not in seen))
+    found = held(fresh, [words(article.body)]) if fresh else []
+    in_body = {key for key, inside in zip(fresh, found, strict=True) if inside}
+    for key, q in pulled:  # a pull quote repeats the body: count it once
+        if key not in seen and key not in in_body:
+            seen.add(key)
+            quotes.append(q)
+    article.quotes = dedupe(quotes)
+    article.sources = list(dict.fromkeys(q.source for q in article.quotes if q.source))
     return article

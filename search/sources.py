@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from itertools import islice
 
 # canonical outlet name -> other spellings (all compared lower-cased, after "the" is stripped)
 _OUTLETS: dict[str, tuple[str, ...]] = {
@@ -112,25 +113,41 @@ _RUN_RE = re.compile(
     r"(?:[ \t]+(?:[A-Z]\.[ \t]+)?(?:[A-Z][\w\u2019'\-]*|(?:al|el|bin|abu)-[A-Z][\w\u2019'\-]*))*"
 )
 _TOKEN_RE = re.compile(r"\S+")
+_TAIL = 8  # words name_span reads back from a segment's end (its checks look at seven), unless a name runs on
+_FURTHER = (-1, -1)  # _backward's "the words before the tail may matter"
+_PARTICLE_NAME_RE = re.compile(r"(?:al|el|bin|abu)-[A-Z]")
+_POSSESSIVE_END_RE = re.compile(r"[\u2019']s?$")
+_SHORT_FORM_RE = re.compile(r"(?:[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Jr|Lt|Gen)\.")
+_INITIAL_RE = re.compile(r"[A-Z]\.?")
 
 
 def is_cap(token: str) -> bool:
     """True for a capitalised word or an "al-Maliki"-style particle name."""
-    return bool(token) and (token[0].isupper() or bool(re.match(r"(?:al|el|bin|abu)-[A-Z]", token)))
+    return bool(token) and (token[0].isupper() or bool(_PARTICLE_NAME_RE.match(token)))
 
 
 def _bare(token: str) -> str:
     """A token without edge punctuation or a possessive."""
-    return re.sub(r"[\u2019']s?$", "", token.strip(',.:;!?"()\u201c\u201d'))
+    return _POSSESSIVE_END_RE.sub("", token.strip(',.:;!?"()\u201c\u201d'))
 
 
 def name_span(seg: str, from_start: bool = False) -> tuple[int, int] | None:
     """Offsets in seg of the speaker phrase at its end (or its start): a name, a pronoun or a noun phrase."""
-    toks = list(_TOKEN_RE.finditer(seg))
-    if not toks:
-        return None
     if from_start:
-        return _forward(toks)
+        toks = list(islice(_TOKEN_RE.finditer(seg), 9))  # _forward reads at most nine words
+        return _forward(toks) if toks else None
+    parts = seg.rsplit(None, _TAIL)
+    if len(parts) > _TAIL:  # read the last words only, unless a name runs back through all of them
+        span = _backward(list(_TOKEN_RE.finditer(seg, len(parts[0]))), complete=False)
+        if span != _FURTHER:
+            return span
+    toks = list(_TOKEN_RE.finditer(seg))
+    return _backward(toks, complete=True) if toks else None
+
+
+def _backward(toks: list[re.Match[str]], complete: bool) -> tuple[int, int] | None:
+    """name_span from the end, on a segment's words (complete) or its last _TAIL words (else _FURTHER when the
+    answer could depend on words before them)."""
     last = _bare(toks[-1][0])
     if toks[-1][0].lower().endswith(("\u2019s", "'s")) or toks[-1][0][-1] in ",;":
         return None
@@ -151,6 +168,8 @@ def name_span(seg: str, from_start: bool = False) -> tuple[int, int] | None:
                 i -= 1
             else:
                 break
+        if i <= 1 and not complete:
+            return _FURTHER
         return toks[i].start(), toks[-1].start() + len(last)
     if last.lower() in STOP_WORDS or not last.isalpha():
         return None
@@ -186,7 +205,7 @@ def _forward(toks: list[re.Match[str]]) -> tuple[int, int] | None:
             end = tok.start() + len(word)
         elif not (end is None and i < 2 and word.isalpha()):  # 'said councillor Petra Novak'
             break
-        if tok[0][-1] in ",;:.!?" and not re.fullmatch(r"(?:[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Jr|Lt|Gen)\.", tok[0]):
+        if tok[0][-1] in ",;:.!?" and not _SHORT_FORM_RE.fullmatch(tok[0]):
             break
     return (toks[0].start(), end) if end is not None else None
 
@@ -235,7 +254,7 @@ class Speakers:
             or len(words) > 4
         ):
             return None
-        name = " ".join(w for w in words if not re.fullmatch(r"[A-Z]\.?", w))
+        name = " ".join(w for w in words if not _INITIAL_RE.fullmatch(w))
         self.by_surname.setdefault(words[-1], []).append((len(self.positions), name))
         self.by_surname_lower.add(words[-1].lower())
         return name
@@ -255,5 +274,5 @@ class Speakers:
         if " " in name or not known:
             return name
         i = bisect_left(self.positions, pos)
-        before = [full for idx, full in known if idx < i]
-        return before[-1] if before else known[0][1]
+        j = bisect_left(known, i, key=lambda mention: mention[0])  # the mentions before pos
+        return known[j - 1][1] if j else known[0][1]

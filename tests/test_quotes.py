@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
 
 from search.articles import Article
+from search.parsing import parse_file
+from search.quote_repeats import held
 from search.quotes import attribute, extract_quotes, normalise_source
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "iraq-withdrawal-2011.txt"
@@ -254,3 +258,142 @@ def test_indirect_needs_a_named_source() -> None:
         "Anna Berg, 41, a baker from the old town, said she would stay. Media reports say the vote was close."
     )
     assert [(q.source, q.text) for q in extract_quotes(text)] == [("Anna Berg", "she would stay")]
+
+
+# --- cost on hostile text: every shape must come back, with sane quotes (speed is measured in
+# bench/attribution_cost.py, not asserted here) ---
+
+SIZE = 200_000
+_SENTENCES = [s + "." for s in SEED_BODY.replace("\n", " ").split(". ") if s]
+
+
+def _fill(unit: str, size: int = SIZE) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+HOSTILE = {
+    "one paragraph": _fill(SEED_BODY.replace("\n", " ") + " "),
+    "only opening marks": _fill(
+        " ".join(f"\u201c{w}" if i % 7 == 0 else f'"{w}' if i % 11 == 0 else w for i, w in enumerate(SEED_BODY.split()))
+        + " "
+    ),
+    "cue words": _fill("said " * 300 + "\u201cWe will go on with it,\u201d said said Anna Berg said according to "),
+    "capitalised runs": _fill(
+        " ".join(f"Harbour{i % 97} Kestrel Valley" for i in range(3000)) + " said, \u201cWe have a plan.\u201d\n\n"
+    ),
+    "one line without spaces": _fill("".join(SEED_BODY.split())),
+    "short paragraphs": _fill(
+        "\n\n".join([*_SENTENCES, "\u201cYes,\u201d he said.", "\u201cNo,\u201d said Tom Reyes."]) + "\n\n"
+    ),
+    "whitespace inside a quote": "\u201ca " + " " * SIZE + "b\nc\u201d said Tom Reyes.",
+    "tabs and no-break spaces": "Tom Reyes said \u201ca" + "\t\u00a0" * (SIZE // 2) + "\u201d",
+    "said, said": _fill("said, "),
+    "quote said, quote said": _fill("\u201cYes,\u201d said, "),
+    "said. said.": _fill("said. "),
+    "straight marks": _fill('a"'),
+    "brackets after a cue": "\u201cWe will win the vote,\u201d said (" + "(" * SIZE,
+    "thousands of short quotes": "".join(f"\u201cNo {i},\u201d he said. " for i in range(SIZE // 20)),
+    "one quote repeated": _fill("\u201cWe will win the vote,\u201d said Tom Reyes. "),
+}
+
+
+def _words_in_order(needle: str, hay: str) -> bool:
+    """Every word of needle appears in hay, in order (a quote may join two halves or two paragraphs)."""
+    it = iter(re.findall(r"\w+", hay))
+    return all(w in it for w in re.findall(r"\w+", needle))
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_text_gives_sane_quotes(name: str) -> None:
+    text = HOSTILE[name]
+    article = attribute(Article(path="hostile.txt", body=text))
+    for q in article.quotes:
+        assert q.kind in ("direct", "indirect") and q.text.strip()
+        assert 0 <= q.start <= q.end <= len(text)
+        assert _words_in_order(q.text, text[q.start : q.end]), q
+        if q.source is not None:
+            assert q.source.strip() and q.source == q.source.strip()
+            assert text[q.source_start : q.source_end] == q.source_mention
+    assert article.sources == list(dict.fromkeys(q.source for q in article.quotes if q.source))
+    assert all(isinstance(s, str) and s for s in article.sources)
+
+
+def test_repeats_count_once_in_a_long_article() -> None:
+    """Thousands of quotes (past the budget of full comparisons): pull quotes and quotes inside longer ones by
+    the same speaker still count once, a shorter one by someone else is kept."""
+    body = "\n\n".join(
+        f"\u201cThe harbour plan number {i} will cost more than anyone said,\u201d Mayor Ann Cole said."
+        for i in range(4000)
+    )
+    body += "\n\n\u201charbour plan number 17 will cost more,\u201d Ann Cole said again."
+    body += "\n\n\u201cplan number 2500 will cost more than\u201d is not true, Tom Reyes said later."
+    pulled = [
+        "\u201cThe harbour plan number 5 will cost more than anyone said.\u201d",
+        "\u201cThe ferry is late,\u201d she said.",
+    ]
+    article = attribute(Article(path="long.txt", body=body, blockquotes=pulled))
+    texts = [q.text for q in article.quotes]
+    assert len(texts) == len(set(texts)) == 4002
+    assert not any("number 17 will cost more," in t for t in texts)
+    assert any(t.startswith("plan number 2500") for t in texts)
+    assert "The ferry is late," in texts
+    assert article.sources == ["Ann Cole", "Tom Reyes"]
+
+
+def test_repeat_search_is_exact_past_the_budget() -> None:
+    """The word-anchored search (budget 0) finds what full scans find, on quotes cut anywhere but at both ends
+    of a two-word piece, with and without a condition on the quote holding it."""
+    rng = random.Random(8)
+    vocab = ["harbour", "bridge", "the", "a", "of", "said", "plan", "cost", "anna", "berg", "no", "nobody", "is"]
+    hays = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 30))) for _ in range(400)]
+    needles = []
+    for _ in range(1500):
+        toks = rng.choice(hays).split(" ")
+        a = rng.randrange(len(toks))
+        piece = toks[a : rng.randint(a + 1, min(len(toks), a + 6))]
+        if len(piece) == 1:
+            i = rng.randrange(len(piece[0]))
+            piece = [piece[0][i : rng.randint(i + 1, len(piece[0]))]]
+        elif rng.random() < 0.5:
+            piece[0] = piece[0][rng.randrange(len(piece[0])) :]
+        else:
+            piece[-1] = piece[-1][: rng.randint(1, len(piece[-1]))]
+        needles.append(" ".join(piece))
+    needles = list(dict.fromkeys([*needles, "harbour harbour harbour", "nothing at all here", ""]))
+    own = [rng.randrange(-1, len(hays)) for _ in needles]
+
+    def accept(i: int, e: int) -> bool:
+        return (i + e) % 3 == 0
+
+    assert held(needles, hays, own, budget=0) == held(needles, hays, own)
+    assert held(needles, hays, own, accept, budget=0) == held(needles, hays, own, accept)
+    assert any(held(needles, hays, own, accept)) and not all(held(needles, hays, own, accept))
+
+
+def test_hostile_source_names_normalise() -> None:
+    assert normalise_source("the " * 50_000 + "Wall Street Journal") == "Wall Street Journal"
+    assert normalise_source("Secretary " + "of " * 50_000 + "State John Kerry").endswith("John Kerry")
+    assert normalise_source("Ann Cole (" + "(" * 100_000).startswith("Ann Cole (")
+    assert normalise_source("Ann Cole " + "(x) " * 50_000) == "Ann Cole"
+
+
+@pytest.mark.parametrize("shape", ["one paragraph", "one line without spaces", "short paragraphs"])
+def test_hostile_text_files_parse(tmp_path: Path, shape: str) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("Harbour news\n\n" + HOSTILE[shape], encoding="utf-8")
+    (article,) = parse_file(path).articles
+    assert article.headline and article.body
+    assert all(_words_in_order(q.text, article.body[q.start : q.end]) for q in article.quotes)
+
+
+def test_a_record_too_deep_to_read_keeps_its_neighbours(tmp_path: Path) -> None:
+    """Records nested about as deep as the parser allows (whether the parser or the reader gives up first) are
+    each reported, and the records around them are read and attributed."""
+    path = tmp_path / "records.jsonl"
+    good = '{"headline": "Bridge reopens", "body": "\u201cWe are back,\u201d said Tom Reyes."}'
+    deep = ['{"headline": "deep", "body": ' + "[" * d + '"x"' + "]" * d + "}" for d in range(700, 1000, 25)]
+    path.write_text("\n".join([good, *deep, good.replace("Bridge", "Ferry")]) + "\n", encoding="utf-8")
+    result = parse_file(path)
+    assert [a.headline for a in result.articles] == ["Bridge reopens", "Ferry reopens"]
+    assert [a.sources for a in result.articles] == [["Tom Reyes"], ["Tom Reyes"]]
+    assert [e.split(": ", 1)[1] for e in result.errors] == ["JSON is nested too deeply"] * len(deep)

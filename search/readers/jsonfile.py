@@ -9,6 +9,7 @@ with its line or position and does not lose its neighbours.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from search.articles import Article, Quote, ReadResult
@@ -34,35 +35,40 @@ def read(data: bytes, path: str) -> ReadResult:
     """Parse a JSON or JSON Lines file into a ReadResult of articles and per-record errors."""
     text = decode(data).lstrip("\ufeff")
     result = ReadResult(path=path)
-    records: list[tuple[int, Any]] = []
+    records: Iterable[tuple[int, Any]] = []
     try:
         doc = json.loads(text)
     except RecursionError:
         raise ReadError("JSON is nested too deeply") from None
     except json.JSONDecodeError as e:
         if text.lstrip().startswith("{") and "\n" in text.strip():
-            records = list(_json_lines(text, result))
+            records = _json_lines(text, result)  # one line's objects at a time, not the whole file's at once
         else:
             raise ReadError(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     else:
         if isinstance(doc, dict) and isinstance(doc.get("articles"), list):
             doc = doc["articles"]
-        records = list(enumerate(doc)) if isinstance(doc, list) else [(-1, doc)]
+        records = enumerate(doc) if isinstance(doc, list) else [(-1, doc)]
+    record_errors = []  # listed after the lines that are not JSON at all, as when all lines were parsed first
     for n, obj in records:
         where = f"record {n}" if n >= 0 else "the document"
         try:
             art = to_article(obj, path)
         except ReadError as e:
-            result.errors.append(f"{where}: {e}")
+            record_errors.append(f"{where}: {e}")
+            continue
+        except RecursionError:  # a record json could parse but that is too deep to walk: it alone is lost
+            record_errors.append(f"{where}: JSON is nested too deeply")
             continue
         art.record = None if n < 0 else n
         result.articles.append(art)
+    result.errors += record_errors
     if not result.articles and not result.errors:
         result.errors.append("no articles in file")
     return result
 
 
-def _json_lines(text: str, result: ReadResult):
+def _json_lines(text: str, result: ReadResult) -> Iterator[tuple[int, Any]]:
     """Yield (line number, object) for each good line; record an error for each bad one."""
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -37,25 +37,32 @@ _HEADER_KEYS = {
     "url": "url", "link": "url",
 }
 _SENTENCE_END = re.compile(r"[.:;,]$")
+_FIRST_END = re.compile(r"(?<=[.!?])\s")
+_WORD = re.compile(r"\S+")
 
 
 def read(data: bytes, path: str) -> Article:
     """Parse one plain-text article."""
-    text = clean_text(decode(data))
-    raw = [[line.strip() for line in b.splitlines() if line.strip()] for b in _BLOCKS.split(text)]
-    raw = [lines for lines in raw if lines]
+    # each stage of the text is let go once the next is made: a big file is held about twice, not five times
+    raw = [lines for b in _BLOCKS.split(clean_text(decode(data))) if (lines := _lines(b))]
     if not raw:
         raise ReadError("no text in file")
     art = Article(path=path, format="text")
     if _read_header(raw[0], art):
         raw = raw[1:]
     blocks = [" ".join(lines) for lines in raw]
+    del raw
     if blocks:
         blocks = _read_top(blocks, art)
     art.body = "\n\n".join(b for b in blocks if not _TEASER.match(b))
     if not art.headline and not art.body:
         raise ReadError("no headline or body text")
     return art
+
+
+def _lines(block: str) -> list[str]:
+    """A block's lines, stripped, without the empty ones."""
+    return [s for line in block.splitlines() if (s := line.strip())]
 
 
 def _read_header(lines: list[str], art: Article) -> bool:
@@ -92,14 +99,32 @@ def _is_headline(block: str) -> bool:
 
 def _starts_rich_top(blocks: list[str], i: int) -> bool:
     """Whether blocks[i:] open with a byline, a dateline or a caption + credit pair (the rich layout)."""
-    return bool(_BYLINE.match(blocks[i]) or looks_like_date(blocks[i])
-                or (i + 1 < len(blocks) and _is_credit(blocks[i + 1]) and len(blocks[i].split()) >= 4))
+    return bool(_BYLINE.match(blocks[i]) or _is_dateline(blocks[i])
+                or (i + 1 < len(blocks) and _is_credit(blocks[i + 1]) and _at_least_words(blocks[i], 4)))
+
+
+def _at_least_words(block: str, n: int) -> bool:
+    """len(block.split()) >= n, without splitting a long block into all its words."""
+    return len(block.split(None, n - 1)) >= n
+
+
+def _is_dateline(block: str) -> bool:
+    """looks_like_date(block), which is False past 80 characters once spaces are collapsed: that is told from the
+    first words, rather than by splitting a block that may be a whole file's text into all its words."""
+    length = -1
+    for word in _WORD.finditer(block):
+        length += len(word[0]) + 1
+        if length > 80:
+            return False
+    return looks_like_date(block)
 
 
 def _is_credit(block: str) -> bool:
     """A photo credit: a short run of capitalised names ("Mario Tama", "Jane Doe/Getty Images")."""
     if _CREDIT_PREFIX.match(block):
         return True
+    if len(block) > 60:  # before splitting: a block may be a whole file's text
+        return False
     words = re.split(r"[\s/]+", block)
     if block.isupper() and len(words) > 1 and "/" not in block:  # an all-caps subheading, not a credit
         return False
@@ -125,9 +150,9 @@ def _read_top(blocks: list[str], art: Article) -> list[str]:
         m = _BYLINE.match(block)
         if m and not art.byline and len(block) <= 120:
             art.byline = m.group("name").strip()
-        elif not art.published and looks_like_date(block):
+        elif not art.published and _is_dateline(block):
             art.published = parse_date(block)
-        elif i + 1 < len(blocks) and not art.captions and _is_credit(blocks[i + 1]) and len(block.split()) >= 4:
+        elif i + 1 < len(blocks) and not art.captions and _is_credit(blocks[i + 1]) and _at_least_words(block, 4):
             art.captions.append(block)
             m = _CREDIT_PREFIX.match(blocks[i + 1])
             art.credit = m.group("c").strip() if m else blocks[i + 1]
@@ -141,5 +166,6 @@ def _read_top(blocks: list[str], art: Article) -> list[str]:
 def _headline_from(block: str) -> str:
     if len(block) <= 300:
         return block
-    first = re.split(r"(?<=[.!?])\s", block, maxsplit=1)[0]
+    end = _FIRST_END.search(block)  # the first sentence, without copying the rest of a long block
+    first = block[: end.start()] if end else block
     return first if len(first) <= 200 else first[:200].rsplit(" ", 1)[0] + "…"
