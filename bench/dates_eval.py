@@ -4,7 +4,7 @@ Run from the repo root: `python bench/dates_eval.py [--data ../shared/data] [--b
 Each page is read with `search.readers.read`, as the indexer does. The ground truth (fundus's per-publisher
 `publishing_date`, readability's `publishedTime`, all ISO 8601; see each folder's SOURCE.md) is parsed here with
 `datetime.fromisoformat`, not with the reader's own date code, so changing that code cannot move the yardstick.
-`--baseline REV` also runs the pages through `search/readers/dates.py` as of git revision REV (loaded as a separate
+`--baseline REV` also runs the pages through `search/dates.py` as of git revision REV (loaded as a separate
 module and put in place of the readers' `parse_date`/`looks_like_date`), for a before/after table in one run.
 """
 
@@ -63,6 +63,12 @@ def cases(data: Path) -> Iterator[tuple[str, Path, datetime, bool]]:
             yield "readability", folder / "source.html.gz", when, "T" in raw or " " in raw.strip()
 
 
+def _dates_path(rev: str) -> str:
+    names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "-r", "--name-only", rev], check=True,
+                           capture_output=True, text=True).stdout.split()
+    return "search/dates.py" if "search/dates.py" in names else "search/readers/dates.py"
+
+
 def evaluate(data: Path, failures: list[str] | None = None) -> dict[str, Counter]:
     """Counts per set: pages, dated (we gave a date), day (same date), timed (truth has a time), instant."""
     out: dict[str, Counter] = {}
@@ -83,9 +89,9 @@ def evaluate(data: Path, failures: list[str] | None = None) -> dict[str, Counter
 
 
 def load_revision(rev: str):
-    """search/readers/dates.py as of a git revision, as a separate module."""
+    """search/dates.py (search/readers/dates.py before the stage packages) as of a git revision, as a module."""
     source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{rev}:search/readers/dates.py"], check=True, capture_output=True
+        ["git", "-C", str(ROOT), "show", f"{rev}:{_dates_path(rev)}"], check=True, capture_output=True
     ).stdout
     with tempfile.NamedTemporaryFile("wb", suffix=".py", delete=False) as f:
         f.write(source)
@@ -118,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print one markdown table: the current readers, and the baseline revision when asked."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
-    ap.add_argument("--baseline", help="also measure search/readers/dates.py at this git revision (e.g. HEAD)")
+    ap.add_argument("--baseline", help="also measure search/dates.py at this git revision (e.g. HEAD)")
     ap.add_argument("--failures", action="store_true", help="list pages whose date is wrong or missing on stderr")
     args = ap.parse_args(argv)
     if not (args.data / "fundus").is_dir() or not (args.data / "readability-pages").is_dir():

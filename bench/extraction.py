@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from search.articles import Article  # noqa: E402
-from search.readers.dates import parse_date  # noqa: E402
+from search.dates import parse_date  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SECTIONS = ("aeb", "fundus", "readability", "throughput")
@@ -329,7 +329,7 @@ def bench_readability(data: Path, show_failures: bool) -> list[Row]:
 
 def bench_throughput(data: Path) -> list[Row]:
     """Articles per second on aeb HTML and bbc plain text: reading alone, and reading plus quote attribution."""
-    from search.parsing import parse_file
+    from search.ingest import parse_file
     from search.readers import read
 
     rows: list[Row] = []

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpora import DEFAULT_WORK, reuters_jsonl  # noqa: E402
 
-from search.store import IndexStore  # noqa: E402
+from search.index.store import IndexStore  # noqa: E402
 
 QUERIES = ["oil", "coffee prices", "interest rates", '"trade deficit"', "bank -japan", "wheat OR corn",
            "headline:gold", "shares", "dollar", "company said"]

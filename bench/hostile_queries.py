@@ -117,8 +117,8 @@ def compare_expansion(index: Path, n_words: int = 30) -> dict[str, Any]:
     """Fuzzy expansion (`word~2`, same first letter) over the five default fields: Whoosh's public
     `reader.terms_within` (what FuzzyTerm._btexts calls) against our Lexicon, same words, same searcher."""
     from search.config import Settings
-    from search.engine import Engine
-    from search.schema import DEFAULT_FIELDS
+    from search.engine.engine import Engine
+    from search.index.schema import DEFAULT_FIELDS
 
     eng = Engine(Settings.from_env(index=index))
     v = eng.view()
@@ -143,8 +143,8 @@ def compare_expansion(index: Path, n_words: int = 30) -> dict[str, Any]:
 
 def run_engine(index: Path, mix: list[tuple[str, str]]) -> list[dict[str, Any]]:
     from search.config import Settings
-    from search.engine import Engine
-    from search.results import SearchRequest
+    from search.engine.engine import Engine
+    from search.engine.results import SearchRequest
 
     eng = Engine(Settings.from_env(index=index))
     for q in ORDINARY:  # warm the searcher and its tables
@@ -228,9 +228,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write the rows here")
     args = ap.parse_args()
     from search.config import Settings
-    from search.engine import Engine
-    from search.indexer import Indexer
-    from search.store import IndexStore
+    from search.engine.engine import Engine
+    from search.index.indexer import Indexer
+    from search.index.store import IndexStore
 
     folder = corpora.reuters_jsonl(args.work)
     index = args.work / "idx" / "reuters-hostile"

@@ -99,8 +99,8 @@ class Ours:
 
     def __init__(self, folder: Path, index: Path) -> None:
         from search.config import Settings
-        from search.engine import Engine
-        from search.indexer import Indexer
+        from search.engine.engine import Engine
+        from search.index.indexer import Indexer
 
         shutil.rmtree(index, ignore_errors=True)
         settings = Settings.from_env(index=index, corpus=folder)
@@ -115,7 +115,7 @@ class Ours:
         return self._ids[article_id]
 
     def rank(self, q: str) -> tuple[list[str], bool]:
-        from search.results import SearchRequest
+        from search.engine.results import SearchRequest
 
         out: list[str] = []
         page, relaxed = 1, False
@@ -171,7 +171,7 @@ def main() -> None:
     ap.add_argument("--per-query", action="store_true", help="print per-query AP of the main runs")
     args = ap.parse_args()
 
-    from search.schema import DEFAULT_FIELDS
+    from search.index.schema import DEFAULT_FIELDS
 
     queries, qrels, stops = load_queries(), load_qrels(), stopwords()
     docs = list(corpora._read_jsonl(TIME / "derived" / "docs.jsonl"))  # noqa: SLF001

@@ -187,7 +187,7 @@ def _reset_peak() -> bool:
 
 def phase_build_ours(corpus: Path, index: Path, workers: int | None = None) -> dict[str, Any]:
     from search.config import Settings
-    from search.indexer import Indexer
+    from search.index.indexer import Indexer
 
     shutil.rmtree(index, ignore_errors=True)
     settings = Settings.from_env(index=index, corpus=corpus)
@@ -235,8 +235,8 @@ def _latency_stats(lat: list[float]) -> dict[str, float]:
 
 def phase_query_ours(index: Path, mix_file: Path, profile_out: Path | None = None) -> dict[str, Any]:
     from search.config import Settings
-    from search.engine import Engine
-    from search.results import SearchRequest
+    from search.engine.engine import Engine
+    from search.engine.results import SearchRequest
 
     mix = json.loads(mix_file.read_text())
     warm, mix = mix[:WARMUP], mix[WARMUP:]

@@ -347,8 +347,8 @@ def _setup(setup: str, work: Path, index: Path, corpus: Path, workers: int) -> l
 def _site(work: Path) -> tuple[Path, Path]:
     """The corpus (Reuters-21578 when ../shared/data has it, else corpus/) and its index, built once."""
     from search.config import Settings
-    from search.indexer import Indexer
-    from search.store import IndexStore
+    from search.index.indexer import Indexer
+    from search.index.store import IndexStore
 
     sys.path.insert(0, str(REPO / "bench"))
     from corpora import DATA, reuters_jsonl
@@ -362,7 +362,7 @@ def _site(work: Path) -> tuple[Path, Path]:
 
 def _count(index: Path) -> str:
     from search.config import Settings
-    from search.engine import Engine
+    from search.engine.engine import Engine
 
     return f"{Engine(Settings.from_env(index=index)).count():,}"
 

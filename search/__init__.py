@@ -1,10 +1,66 @@
 """newsearch: full-text news search over headlines, captions, bodies and source quotes.
 
-The package is a straight pipeline: readers turn corpus files into Articles, quotes.py finds who said
-what, the indexer writes a Whoosh index and the engine answers queries. The web package sits on top.
+The package is a straight pipeline, one subpackage per stage: `readers/` turn corpus files into Articles,
+`quotes/` finds who said what, `ingest` ties the two together, `index/` writes and keeps the Whoosh index,
+`engine/` answers queries. The names below are the public API that `web/`, `bench/` and the tests use; they
+are imported on first use, so `import search.readers` stays light.
 """
 
-from search.articles import Article, Quote, ReadResult
+from __future__ import annotations
 
-__all__ = ["Article", "Quote", "ReadResult"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "Settings": "search.config",
+    "Article": "search.articles", "Quote": "search.articles", "ReadResult": "search.articles",
+    "Indexer": "search.index.indexer", "IndexReport": "search.index.indexer",
+    "ensure_index": "search.index.schedule",
+    **{name: "search.engine.params" for name in ("PARAMS", "Param", "MAX_QUERY_LENGTH", "MAX_WINDOW",
+                                                 "SUGGEST_LIMIT")},
+    "Engine": "search.engine.engine",
+    "SearchRequest": "search.engine.results", "Results": "search.engine.results", "Hit": "search.engine.results",
+    **{name: "search.errors" for name in (
+        "NewsearchError", "ReadError", "BadRequest", "NotFound", "IndexMissing", "IndexDamaged", "IndexLocked",
+        "IndexWriteError", "RunRefused", "RunStopped")},
+}
+__all__ = [
+    "MAX_QUERY_LENGTH", "MAX_WINDOW", "PARAMS", "SUGGEST_LIMIT", "Article", "BadRequest", "Engine", "Hit",
+    "IndexDamaged", "IndexLocked", "IndexMissing", "IndexReport", "IndexWriteError", "Indexer", "NewsearchError",
+    "NotFound", "Param", "Quote", "ReadError", "ReadResult", "Results", "RunRefused", "RunStopped", "SearchRequest",
+    "Settings", "ensure_index",
+]
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from search.articles import Article, Quote, ReadResult
+    from search.config import Settings
+    from search.engine.engine import Engine
+    from search.engine.params import MAX_QUERY_LENGTH, MAX_WINDOW, PARAMS, SUGGEST_LIMIT, Param
+    from search.engine.results import Hit, Results, SearchRequest
+    from search.errors import (
+        BadRequest,
+        IndexDamaged,
+        IndexLocked,
+        IndexMissing,
+        IndexWriteError,
+        NewsearchError,
+        NotFound,
+        ReadError,
+        RunRefused,
+        RunStopped,
+    )
+    from search.index.indexer import Indexer, IndexReport
+    from search.index.schedule import ensure_index
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'search' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,4 +1,8 @@
-"""The `newsearch` command: thin click wrappers that parse arguments and call the modules that do the work."""
+"""The `newsearch` command: thin click wrappers that parse arguments and call the modules that do the work.
+
+The core commands live here; others come from the `newsearch.commands` entry point group (web/cli.py gives
+`serve`), loaded only when asked for, so the core never imports the web front end.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,16 @@ import json
 import os
 import sys
 import textwrap
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import click
 
 from search.articles import Article, ReadResult, error_dict
 from search.config import Settings
-from search.corpus import escape_name, walk
+from search.engine.params import PARAMS
 from search.errors import (
     BadRequest,
     IndexDamaged,
@@ -22,12 +29,29 @@ from search.errors import (
     RunRefused,
     RunStopped,
 )
-from search.parsing import parse_file
+from search.ingest import escape_name, parse_file, walk
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another indexing job holds the index; try again later
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+COMMANDS_GROUP = "newsearch.commands"
+
+
+class _Commands(click.Group):
+    """The core commands plus those of the `newsearch.commands` entry points (each loaded when used)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | {ep.name for ep in entry_points(group=COMMANDS_GROUP)})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None:
+            found = [ep for ep in entry_points(group=COMMANDS_GROUP) if ep.name == name]
+            command = found[0].load() if found else None
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsearch")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
               help="Index folder (default: NEWSEARCH_INDEX or ./index).")
@@ -170,7 +194,7 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
 
         newsearch index corpus/ --full
     """
-    from search.indexer import Indexer
+    from search.index.indexer import Indexer
 
     for p in paths:
         if not os.path.lexists(p):
@@ -222,33 +246,34 @@ def _progress_bar():
     return Bar()
 
 
+def _request_options(command: Callable) -> Callable:
+    """The click options of `newsearch search`, one per request parameter but the query (search.PARAMS)."""
+    kinds = {"integer": int, "number": float}
+    for p in reversed([p for p in PARAMS if p.name != "q"]):
+        kind = click.Choice(list(p.choices)) if p.kind == "choice" else kinds.get(p.kind, str)
+        default = () if p.multiple else p.default
+        command = click.option(p.option, p.arg, type=kind, multiple=p.multiple, help=p.help, default=default,
+                               show_default=p.default not in (None, ""))(command)
+    return command
+
+
 @main.command()
 @click.argument("query", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the JSON API serves them.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
-@click.option("--section", multiple=True, help="Only this section (repeat for any of several).")
-@click.option("--source", multiple=True, help="Only articles citing this source (repeat for any of several).")
-@click.option("--from", "date_from", default=None, help="Published on or after (ISO 8601 date or date-time).")
-@click.option("--to", "date_to", default=None, help="Published on or before (ISO 8601 date or date-time).")
-@click.option("--page", default=1, show_default=True, type=int)
-@click.option("--page-size", default=10, show_default=True, type=int)
-@click.option("--recency", default=0.0, show_default=True, type=float, help="0..1: prefer recent articles.")
+@_request_options
 @click.pass_obj
-def search(settings: Settings, query: tuple[str, ...], as_json: bool, sort: str, section: tuple[str, ...],
-           source: tuple[str, ...], date_from: str | None, date_to: str | None, page: int, page_size: int,
-           recency: float) -> None:
+def search(settings: Settings, query: tuple[str, ...], as_json: bool, **request: Any) -> None:
     """Search the index and show ranked results with highlighted snippets.
 
     Example:
 
         newsearch search 'source:"Al Jazeera" troops' --sort newest
     """
-    from search.engine import Engine
-    from search.results import SearchRequest
+    from search.engine.engine import Engine
+    from search.engine.results import SearchRequest
 
     try:
-        req = SearchRequest.build(q=" ".join(query), section=section, source=source, date_from=date_from,
-                                  date_to=date_to, sort=sort, page=page, page_size=page_size, recency=recency)
+        req = SearchRequest.build(q=" ".join(query), **request)
         results = Engine(settings).search(req)
     except BadRequest as e:
         raise click.BadParameter(str(e), param_hint=f"--{(e.param or 'query').replace('_', '-')}") from None
@@ -300,28 +325,6 @@ def _show_results(results) -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1; 0.0.0.0 for all).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: 8000).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
-@click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the search page, JSON API and feeds with gunicorn (builds a first index if there is none).
-
-    Settings come from web/gunicorn_conf.py (packaged with newsearch); the options here override it.
-
-    Example:
-
-        newsearch serve --port 8000 --workers 2
-    """
-    from web.server import serve as run_server
-
-    try:
-        run_server(settings, host=host, port=port, workers=workers)
-    except NewsearchError as e:
-        raise click.ClickException(str(e)) from None
-
-
-@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as /api/status serves it.")
 @click.option("--check", is_flag=True, help="Also read every segment and stored document and say what is wrong.")
 @click.pass_obj
@@ -334,8 +337,8 @@ def status(settings: Settings, as_json: bool, check: bool) -> None:
 
         newsearch status --check
     """
-    from search.engine import Engine
-    from search.store import IndexStore
+    from search.engine.engine import Engine
+    from search.index.store import IndexStore
 
     problem = None
     try:
@@ -348,7 +351,7 @@ def status(settings: Settings, as_json: bool, check: bool) -> None:
         info = {"articles": None, "index": str(settings.index), "error": problem, "runs": runs[-10:],
                 "last_run": runs[-1] if runs else None}
     if check:
-        from search.check import check_index
+        from search.index.check import check_index
 
         info["check"] = check_index(IndexStore(settings.index))
         problem = problem or (info["check"]["problems"][0] if info["check"]["problems"] else None)
@@ -418,7 +421,7 @@ def schedule(settings: Settings, every: str | None, cron: str | None, full: bool
     """
     import logging
 
-    from search.schedule import ReindexJob, run_forever, trigger_for
+    from search.index.schedule import ReindexJob, run_forever, trigger_for
 
     try:
         trigger = trigger_for(every, cron)

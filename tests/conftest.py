@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from search.config import Settings
-from search.indexer import Indexer
+from search.index.indexer import Indexer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

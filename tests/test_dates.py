@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from search.dates import looks_like_date, parse_date
 from search.readers import read
-from search.readers.dates import looks_like_date, parse_date
 
 
 def tz(hours: float) -> timezone:

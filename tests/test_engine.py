@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from search.config import Settings
-from search.engine import Engine
+from search.engine.engine import Engine
+from search.engine.results import SearchRequest
 from search.errors import BadRequest, NotFound
-from search.indexer import Indexer
-from search.results import SearchRequest
+from search.index.indexer import Indexer
 
 from .conftest import build_site
 

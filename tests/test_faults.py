@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from search.config import Settings
-from search.engine import Engine
-from search.indexer import Indexer
-from search.store import IndexStore
+from search.engine.engine import Engine
+from search.index.indexer import Indexer
+from search.index.store import IndexStore
 
 from .conftest import REPO, http, newsearch, serving
 
@@ -353,7 +353,7 @@ def test_a_lost_manifest_is_rebuilt_from_the_index(indexed: dict[str, str]) -> N
 
 
 def test_a_file_that_needs_too_much_memory_is_reported(tmp_path: Path) -> None:
-    from search.reading import read_all
+    from search.index.reading import read_all
 
     big = tmp_path / "big.txt"
     quote = '"We will rebuild the harbour wall before winter," said Marta Quist, the harbour master. '

@@ -10,7 +10,7 @@ import lxml.etree
 import pytest
 
 from search.config import Settings
-from search.indexer import Indexer
+from search.index.indexer import Indexer
 from web import create_app
 
 from .test_web import ARTICLES, HARBOUR_TOTAL, XSS_CAPTION, XSS_HEADLINE, build_site

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.config import Settings
-from search.corpus import escape_name
-from search.engine import Engine
-from search.indexer import Indexer
-from search.store import IndexStore
+from search.engine.engine import Engine
+from search.index.indexer import Indexer
+from search.index.store import IndexStore
+from search.ingest import escape_name
 
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from search.cli import main
 from search.config import Settings
-from search.engine import Engine
-from search.indexer import Indexer
-from search.results import SearchRequest
-from search.store import IndexStore
+from search.engine.engine import Engine
+from search.engine.results import SearchRequest
+from search.index.indexer import Indexer
+from search.index.store import IndexStore
 
 
 def article(headline: str, body: str) -> str:

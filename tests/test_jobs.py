@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from search.config import Settings
-from search.engine import Engine
-from search.results import SearchRequest
-from search.store import IndexStore
+from search.engine.engine import Engine
+from search.engine.results import SearchRequest
+from search.index.store import IndexStore
 
 from .conftest import REPO, newsearch
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from search import readers
-from search.parsing import parse_file
+from search.ingest import parse_file
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -15,10 +15,9 @@ import pytest
 from whoosh import query as wq
 
 from search.config import Settings
-from search.docsets import Budget, positive_terms, positive_words
-from search.engine import Engine
-from search.indexer import Indexer
-from search.query import (
+from search.engine.docsets import Budget, positive_terms, positive_words
+from search.engine.engine import Engine
+from search.engine.query import (
     MAX_CLAUSES,
     MAX_EXPANSIONS,
     MAX_QUERY_EXPANSIONS,
@@ -31,7 +30,8 @@ from search.query import (
     parse,
     words_of,
 )
-from search.results import Results, SearchRequest
+from search.engine.results import Results, SearchRequest
+from search.index.indexer import Indexer
 
 from .conftest import build_site
 

@@ -1,4 +1,4 @@
-"""Quotation and source attribution (search/quotes.py) on invented sentences and our seed article."""
+"""Quotation and source attribution (search/quotes/) on invented sentences and our seed article."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from search.articles import Article
-from search.parsing import parse_file
-from search.quote_repeats import held
-from search.quotes import attribute, extract_quotes, normalise_source
+from search.ingest import parse_file
+from search.quotes.extract import attribute, extract_quotes, normalise_source
+from search.quotes.repeats import held
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "iraq-withdrawal-2011.txt"
 

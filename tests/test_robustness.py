@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search.corpus import walk
-from search.parsing import parse_file
+from search.ingest import parse_file, walk
 
 GOOD_TEXT = "Lighthouse keeper retires\n\nAfter forty years the keeper of Skerry light has retired.\n"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from search.schedule import parse_duration, trigger_for
-from search.store import IndexStore
+from search.index.schedule import parse_duration, trigger_for
+from search.index.store import IndexStore
 
 from .conftest import REPO
 

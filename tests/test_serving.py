@@ -28,8 +28,8 @@ import lxml.html
 import pytest
 
 from search.config import Settings
-from search.engine import Engine
-from search.results import SearchRequest
+from search.engine.engine import Engine
+from search.engine.results import SearchRequest
 from web import create_app, gunicorn_conf
 from web.cache import AnswerCache, size_of
 

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 from search.cli import main
 from search.config import Settings
-from search.engine import Engine
-from search.indexer import Indexer
-from search.results import SearchRequest
+from search.engine.engine import Engine
+from search.engine.params import PARAMS
+from search.engine.results import SearchRequest
+from search.index.indexer import Indexer
 from web import SECURITY_HEADERS, create_app
 
 from .conftest import build_site as conftest_build_site
@@ -406,3 +407,29 @@ def test_answers_are_reused_only_while_their_index_is_live(tmp_path: Path) -> No
     assert client.get("/api/search?q=harbour").json["total"] == 3  # a new generation: not the cached answer
     related = page(client, f"/articles/{art_id}").xpath("//section[@class='related']//a/text()")
     assert "Harbour festival" in related
+
+
+# -- request parameters: declared once (search.PARAMS), settable in the API and the CLI alike -----------------
+SAMPLE = {"q": "harbour", "section": "Local News", "source": "Marta Quist", "from": "2020-01-01",
+          "to": "2024-12-31", "sort": "newest", "page": "1", "page_size": "5", "recency": "0.5"}
+
+
+@pytest.mark.parametrize("name", [p.name for p in PARAMS])
+def test_every_request_parameter_works_in_the_api_and_the_cli(client, settings: Settings, name: str) -> None:
+    from click.testing import CliRunner
+
+    param = next(p for p in PARAMS if p.name == name)
+    r = client.get(f"/api/search?{name}={SAMPLE[name]}")
+    assert r.status_code == 200, r.json
+    echoed = r.json["query"][name]
+    assert SAMPLE[name] in (echoed if param.multiple else [str(echoed)[: len(SAMPLE[name])]])
+    args = ["--index", str(settings.index), "search", "--json"]
+    args += [SAMPLE["q"]] if name == "q" else [param.option, SAMPLE[name]]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["query"][name] == echoed  # the CLI and the API read it the same way
+
+
+def test_recency_out_of_range_is_a_400_naming_it(client) -> None:
+    r = client.get("/api/search?q=harbour&recency=2")
+    assert r.status_code == 400 and r.json["error"]["param"] == "recency"

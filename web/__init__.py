@@ -12,9 +12,7 @@ import threading
 
 from flask import Flask, current_app
 
-from search.config import Settings
-from search.engine import Engine
-from search.results import Hit, Results, SearchRequest
+from search import Engine, Hit, Results, SearchRequest, Settings
 from web.cache import AnswerCache
 from web.links import PathPrefix, public_url
 
@@ -97,7 +95,7 @@ def related(article_id: str, count: int = 5) -> list[Hit]:
 
 def warm_up(app: Flask) -> None:
     """Open the searcher before the first request (gunicorn's post_worker_init calls this in each worker)."""
-    from search.errors import NewsearchError
+    from search import NewsearchError
 
     with contextlib.suppress(NewsearchError):  # no index yet: /healthz says so until one is built
         app.extensions[ENGINE_KEY].get().count()

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from search.engine import Engine
+from search import Engine
 
 _LEAVES = (str, bytes, int, float, bool, type(None))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from search.errors import BadRequest, IndexDamaged, IndexLocked, IndexMissing, NewsearchError, NotFound
+from search import BadRequest, IndexDamaged, IndexLocked, IndexMissing, NewsearchError, NotFound
 
 # exception -> (status, code); the first match wins
 DOMAIN = ((BadRequest, 400, "bad_request"), (NotFound, 404, "not_found"), (IndexMissing, 503, "index_missing"),

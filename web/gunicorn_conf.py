@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from search.config import Settings
+from search import Settings
 
 __all__ = ["bind", "workers", "worker_class", "threads", "worker_connections", "preload_app", "timeout",
            "graceful_timeout", "keepalive", "max_requests", "accesslog", "errorlog", "loglevel", "logger_class",

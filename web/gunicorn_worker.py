@@ -31,7 +31,7 @@ from gunicorn import glogging
 from gunicorn.http import message, unreader
 from gunicorn.workers import gthread
 
-from search.config import Settings
+from search import Settings
 
 SEND_TIMEOUT_S = 30.0  # the whole response, to a client that reads slowly
 # 1,000 emoji percent-encoded are 12,000 bytes; with filters and a long Referer, 32 KiB holds any valid request.

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from search.config import Settings
+from search import Settings
 
 WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
 

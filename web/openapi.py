@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from search.results import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, MAX_WINDOW, SORTS
-from web.params import MAX_SUGGEST
+from search import MAX_QUERY_LENGTH, PARAMS, SUGGEST_LIMIT, Param
 
 
 def _nullable(type_: str, **more) -> dict:
@@ -49,10 +48,34 @@ HIT = _obj({
     "quotes": _array(_ref("Quote")),
 })
 FACET = _array(_obj({"value": _STR, "count": {"type": "integer", "minimum": 1}}))
+def _schema(p: Param) -> dict:
+    """A request parameter's JSON schema, from its declaration (search.PARAMS)."""
+    kind = {"choice": "string", "date": "string"}.get(p.kind, p.kind)
+    schema: dict = {"type": kind}
+    if p.kind == "choice":
+        schema["enum"] = list(p.choices)
+    if p.kind == "date":
+        schema["format"] = "date"
+    if p.max_length is not None:
+        schema["maxLength"] = p.max_length
+    if p.minimum is not None:
+        schema["minimum"] = p.minimum
+    if p.maximum is not None:
+        schema["maximum"] = p.maximum
+    return _array(schema) if p.multiple else schema
+
+
+def _echoed(p: Param) -> dict:
+    """How Results echo a parameter: dates as ISO strings or null, the rest as given."""
+    if p.kind == "date":
+        return _nullable("string")
+    if p.multiple:
+        return _array(_STR)
+    return {"type": _schema(p)["type"], **({"enum": list(p.choices)} if p.choices else {})}
+
+
 RESULTS = _obj({
-    "query": _obj({"q": _STR, "section": _array(_STR), "source": _array(_STR), "from": _nullable("string"),
-                   "to": _nullable("string"), "sort": {"type": "string", "enum": list(SORTS)}, "page": _INT,
-                   "page_size": _INT, "recency": {"type": "number"}}),
+    "query": _obj({p.name: _echoed(p) for p in PARAMS}),
     "total": {"type": "integer", "minimum": 0}, "page": _INT, "page_size": _INT, "took_ms": {"type": "number"},
     "results": _array(_ref("Hit")),
     "facets": _obj({"section": FACET, "source": FACET, "year": FACET}),
@@ -75,16 +98,7 @@ ERROR = _obj({"error": _obj({
     "param": _nullable("string", description="the query parameter at fault, for a 400"),
 })})
 
-SEARCH_PARAMS = [
-    _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "The query (see the query language in the README)."),
-    _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW}, "Page number, from 1."),
-    _param("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}, "Results per page."),
-    _param("sort", {"type": "string", "enum": list(SORTS)}, "Order of the results."),
-    _param("section", _array(_STR), "Only these sections (repeat for any of several)."),
-    _param("source", _array(_STR), "Only articles quoting or citing these sources (repeat for any of several)."),
-    _param("from", {"type": "string", "format": "date"}, "Published on or after (ISO 8601 date or date-time)."),
-    _param("to", {"type": "string", "format": "date"}, "Published on or before (a bare date covers its day)."),
-]
+SEARCH_PARAMS = [_param(p.name, _schema(p), p.help) for p in PARAMS]
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -117,7 +131,7 @@ def document() -> dict:
                         "type": "array", "minItems": 2, "maxItems": 2, "items": {}}},
                 }}, [
                 _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "What has been typed so far."),
-                _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_SUGGEST}, "At most this many."),
+                _param("limit", {"type": "integer", "minimum": 1, "maximum": SUGGEST_LIMIT}, "At most this many."),
                 _param("format", {"type": "string", "enum": ["opensearch"]}, "The OpenSearch suggestions format."),
             ]),
             "/api/status": _op("The live index", _json(_ref("Status"), "Index status"), errors=("503",)),

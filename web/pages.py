@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from search.errors import NewsearchError
+from search import MAX_WINDOW, NewsearchError
 from web import engine, related
 from web import search as run_search
 from web.params import search_request, url_args
@@ -64,7 +64,7 @@ def search():
 
 def _pages(page: int, total: int, size: int) -> list[int | None]:
     """Page numbers to link: first, last and a window around the current one; None marks a gap."""
-    last = max(1, min(-(-total // size), 10_000 // size))
+    last = max(1, min(-(-total // size), MAX_WINDOW // size))
     shown = sorted({1, last, *range(max(1, page - PAGE_WINDOW), min(last, page + PAGE_WINDOW) + 1)})
     out: list[int | None] = []
     for n in shown:

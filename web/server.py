@@ -8,15 +8,12 @@ installed copy started from any folder runs with them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from search.config import Settings
-from search.indexer import IndexReport
-from search.store import IndexStore
+from search import Settings, ensure_index
 from web import gunicorn_conf
 
 
@@ -36,30 +33,6 @@ class NewsearchServer(BaseApplication):
         from web import create_app
 
         return create_app(self.settings)
-
-
-def ensure_index(settings: Settings, log: Callable[[str], None] = print) -> IndexReport | None:
-    """Build the index from the corpus when there is none yet; None when one exists or none could be built.
-
-    A first build that refuses (no corpus folder) or fails is logged, and the server starts anyway: it answers
-    503 until an indexing job builds the index, rather than never binding its port.
-    """
-    if IndexStore(settings.index).current() is not None:
-        return None
-    from search.errors import IndexLocked, NewsearchError
-    from search.indexer import Indexer
-
-    log(f"no index at {settings.index}: building one from {settings.corpus} …")
-    try:
-        report = Indexer(settings).run(full=True)
-    except IndexLocked:
-        log("another indexing job is building the index: serving 503 until it has finished")
-        return None
-    except NewsearchError as e:
-        log(f"no index could be built ({e}): serving 503 until `newsearch index` builds one")
-        return None
-    log(f"indexed {report.articles} articles in {report.duration_s:.1f}s ({report.failed_count} files failed)")
-    return report
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:

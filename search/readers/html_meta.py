@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from search.readers.dates import parse_date
+from search.dates import parse_date
 from search.readers.html_text import (
     clean_headline,
     clean_name,

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from search.articles import Article, Quote, ReadResult
+from search.dates import parse_date
 from search.errors import ReadError
-from search.readers.dates import parse_date
 from search.readers.loading import clean_text, decode
 
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from search.articles import Article
+from search.dates import looks_like_date, parse_date
 from search.errors import ReadError
-from search.readers.dates import looks_like_date, parse_date
 from search.readers.loading import clean_text, decode
 
 _BLOCKS = re.compile(r"\n[ \t\u00a0]*\n")

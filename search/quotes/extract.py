@@ -2,8 +2,8 @@
 
 Pure regexes and heuristics over bounded windows, so the cost stays linear in the text length (every regex
 that meets unbounded text either cannot backtrack over it or is tried only where a match can start: Python's
-re cannot be interrupted); sentence and speaker helpers and indirect attributions live in search/attribution.py,
-names, aliases and the person/pronoun bookkeeping in search/sources.py, repeated quotes in search/quote_repeats.py.
+re cannot be interrupted); sentence and speaker helpers and indirect attributions live in attribution.py,
+names, aliases and the person/pronoun bookkeeping in sources.py, repeated quotes in repeats.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from search.articles import Article, Quote
-from search.attribution import (
+from search.quotes.attribution import (
     INVERTING,
     MIN_WORDS,
     REPORT_TAIL_RE,
@@ -28,8 +28,8 @@ from search.attribution import (
     source_name,
     speaker_span,
 )
-from search.quote_repeats import dedupe, held, words
-from search.sources import PRONOUNS, Speakers, is_cap, name_span
+from search.quotes.repeats import dedupe, held, words
+from search.quotes.sources import PRONOUNS, Speakers, is_cap, name_span
 
 __all__ = ["PRONOUNS", "attribute", "extract_quotes", "normalise_source"]
 

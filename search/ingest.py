@@ -1,7 +1,6 @@
-"""The corpus walk: which files under the corpus folders are read, which are skipped, which are reported.
+"""The ingest step: corpus files -> read, attributed Articles (what `parse` and `index` both use).
 
-Before anything is read, every entry of the corpus tree is sorted into one of four lists, so that a run
-accounts for every file (see README "What happens when…"):
+`walk` decides, before anything is read, what becomes of every entry of the corpus tree:
 
 - `files`: regular files of a supported type (or named explicitly) to read, in a stable order;
 - `skipped`: entries that are not articles: unsupported types (.pdf, .docx, README), hidden files and
@@ -14,19 +13,23 @@ accounts for every file (see README "What happens when…"):
 
 Only the corpus is read: a symbolic link is followed only when it resolves to a file inside the folder
 being walked or inside the corpus folder. Keys name files relative to the corpus folder (absolute for a
-file outside it given explicitly); file names of any bytes get a printable, reversible-by-eye key
-(`escape_name`).
+file outside it given explicitly); file names of any bytes get a printable, injective key (`escape_name`).
+
+`parse_file` reads one file with the readers and attributes its quotes.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search import readers
+from search import quotes, readers
+from search.articles import ReadResult
+from search.readers.loading import MAX_BYTES
 
 UNSUPPORTED = "unsupported file type"  # what is supported: readers.SUFFIXES, plain or gzipped
 
@@ -185,3 +188,34 @@ def _key(path: Path, corpus_real: Path) -> str:
 
 def _why(e: OSError) -> str:
     return e.strerror or type(e).__name__
+
+
+log = logging.getLogger(__name__)
+
+
+def parse_file(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None) -> ReadResult:
+    """Read one file (or its bytes `raw`) and fill in each article's quotes and sources; never raises for a
+    bad file: a failure of attribution is reported with the file and leaves that article without quotes."""
+    result = readers.read(path, max_bytes=max_bytes, raw=raw)
+    for art in result.articles:
+        try:
+            if art.quotes:  # the record brought its own quotes (JSON): keep them, normalise their sources
+                for q in art.quotes:
+                    q.source = quotes.normalise_source(q.source) if q.source else None
+                art.sources = list(dict.fromkeys(q.source for q in art.quotes if q.source))
+            else:
+                quotes.attribute(art)
+        except MemoryError:  # the reading worker's ceiling: the whole file is reported (reading.py)
+            raise
+        except RecursionError:
+            art.quotes, art.sources = [], []
+            result.errors.append(f"{_where(art.record)}quotes not attributed (text nested too deeply)")
+        except Exception as e:  # an attribution bug must not cost the article: keep it, report the file
+            log.exception("quote attribution failed on %s", art.key)
+            art.quotes, art.sources = [], []
+            result.errors.append(f"{_where(art.record)}quotes not attributed ({type(e).__name__}: {e})")
+    return result
+
+
+def _where(record: int | None) -> str:
+    return f"record {record}: " if record is not None else ""

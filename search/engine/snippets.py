@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from html import escape
 
-from search.analysis import WORD, fold
+from search.index.analysis import WORD, fold
 
 WINDOW = 220  # characters of the densest window of matches in a body
 MAX_SNIPPET = 360  # a sentence-bounded snippet never grows past this

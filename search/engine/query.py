@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
-from search.analysis import fold, forms, terms, words
-from search.docsets import Budget
-from search.lexicon import Lexicon
-from search.schema import DEFAULT_FIELDS
+from search.engine.docsets import Budget
+from search.engine.lexicon import Lexicon
+from search.engine.params import MAX_QUERY_LENGTH
+from search.index.analysis import fold, forms, terms, words
+from search.index.schema import DEFAULT_FIELDS
 
-MAX_QUERY_CHARS = 1000  # the rest of a longer query is ignored (the API refuses longer ones outright)
 MAX_CLAUSES = 64  # words and phrases beyond this are dropped
 MAX_DEPTH = 32  # parentheses nested deeper are read as if they were not there (so are their closing ones)
 MIN_PREFIX = 3  # `ab*` is not a prefix query: too many expansions
@@ -86,7 +86,7 @@ _FUZZY = re.compile(r"^(?P<w>.+?)~(?P<d>[12])?$")
 
 def parse(text: str) -> Node | None:
     """Parse a query string; None when it has no searchable words. Never raises."""
-    text = _CONTROL.sub(" ", text or "")[:MAX_QUERY_CHARS]
+    text = _CONTROL.sub(" ", text or "")[:MAX_QUERY_LENGTH]  # the rest is ignored (the API refuses longer ones)
     tokens = list(_lex(text))
     parser = _Parser(tokens)
     return parser.parse()

@@ -1,4 +1,4 @@
-"""Repeated quotes, the last step of attribution (search/quotes.py `attribute`): a quote that recurs on its own or
+"""Repeated quotes, the last step of attribution (extract.py `attribute`): a quote that recurs on its own or
 inside a longer one (a pull quote beside the running text, a line cited twice) counts once.
 
 Comparing every quote with every other is quadratic in the number of quotes, so in the text's length (a 16 MB

@@ -34,8 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from search.config import Settings
-from search.corpus import Walk, escape_name, walk
-from search.documents import DocumentError, article, document
 from search.errors import (
     IndexDamaged,
     IndexLocked,
@@ -44,8 +42,10 @@ from search.errors import (
     RunRefused,
     RunStopped,
 )
-from search.reading import FileResult, read_all, stat_entry, unchanged
-from search.store import IndexStore, damaged_message, probe
+from search.index.documents import DocumentError, article, document
+from search.index.reading import FileResult, read_all, stat_entry, unchanged
+from search.index.store import IndexStore, damaged_message, probe
+from search.ingest import Walk, escape_name, walk
 
 Progress = Callable[[int, int], None]  # (files done, files to read)
 REPORT_LIST = 50  # per-file entries a stored report keeps of each list (the counts say how many in all)

@@ -23,7 +23,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from search.config import Settings
 from search.errors import IndexLocked, NewsearchError
-from search.indexer import Indexer
+from search.index.indexer import Indexer, IndexReport
+from search.index.store import IndexStore
 
 log = logging.getLogger("newsearch.schedule")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.I)
@@ -121,3 +122,24 @@ def run_forever(job: ReindexJob, trigger: IntervalTrigger | CronTrigger, run_now
     log.info("schedule started: %s", json.dumps(str(trigger)))
     scheduler.start()  # blocks until shut down
     log.info("schedule stopped after %d runs (%d failed)", job.runs, job.failures)
+
+
+def ensure_index(settings: Settings, log: Callable[[str], None] = print) -> IndexReport | None:
+    """Build the index from the corpus when there is none yet; None when one exists or none could be built.
+
+    A first build that refuses (no corpus folder) or fails is logged, and the server starts anyway: it answers
+    503 until an indexing job builds the index, rather than never binding its port.
+    """
+    if IndexStore(settings.index).current() is not None:
+        return None
+    log(f"no index at {settings.index}: building one from {settings.corpus} …")
+    try:
+        report = Indexer(settings).run(full=True)
+    except IndexLocked:
+        log("another indexing job is building the index: serving 503 until it has finished")
+        return None
+    except NewsearchError as e:
+        log(f"no index could be built ({e}): serving 503 until `newsearch index` builds one")
+        return None
+    log(f"indexed {report.articles} articles in {report.duration_s:.1f}s ({report.failed_count} files failed)")
+    return report

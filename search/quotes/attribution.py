@@ -1,7 +1,7 @@
-"""Sentences, speaker phrases and indirect attributions: the helpers search/quotes.py builds on.
+"""Sentences, speaker phrases and indirect attributions: the helpers search/quotes/extract.py builds on.
 
 'the Wall Street Journal reported', 'according to X', 'X said that ...' outside quotation marks are found here;
-quotations in marks are in search/quotes.py. Bounded windows keep every step linear in the text length.
+quotations in marks are in search/quotes/extract.py. Bounded windows keep every step linear in the text length.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from search.articles import Quote
-from search.sources import (
+from search.quotes.sources import (
     NON_NAMES,
     ORG_WORDS,
     OUTLET_ALIASES,

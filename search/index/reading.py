@@ -31,9 +31,9 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from search.documents import DocumentError, document
 from search.errors import ReadError
-from search.parsing import parse_file
+from search.index.documents import DocumentError, document
+from search.ingest import parse_file
 from search.readers.loading import read_raw
 
 MAX_REASONS = 5  # reasons kept per file (a JSON Lines file with 10,000 bad lines says so in one line)
@@ -149,7 +149,7 @@ def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, 
     """FileResults for (key, path) pairs, in order, read by `workers` processes with a per-file time limit."""
     window = max(4, workers * 8)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["search.reading"])
+    context.set_forkserver_preload(["search.index.reading"])
     with ProcessPool(max_workers=workers, initializer=_worker_init, initargs=(memory_bytes,),
                      context=context) as pool:
         pending: deque[tuple[str, Path, Any]] = deque()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from search.analysis import INDEX
+from search.index.analysis import INDEX
 
 # Fields searched by default, with their ranking weights (BM25F boosts): headline above caption and
 # quotes, above body; sources (who is quoted or cited) a little above body.

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from search.docsets import Postings, _decode
+from search.engine.docsets import Postings, _decode
 
 FACETS = {"section": "section_f", "source": "source_f", "year": "year"}
 MAX_VALUES = 20  # facet values returned per field

@@ -28,7 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
 from search.errors import IndexDamaged, IndexLocked, IndexMissing
-from search.schema import build_schema
+from search.index.schema import build_schema
 
 MANIFEST = "manifest.json"
 RUNS = "runs.json"

@@ -6,13 +6,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
+from search.dates import parse_date
+from search.engine.params import (
+    BY_NAME,
+    MAX_FILTER_VALUES,
+    MAX_QUERY_LENGTH,
+    MAX_VALUE_LENGTH,
+    MAX_WINDOW,
+    SORTS,
+)
 from search.errors import BadRequest
-from search.readers.dates import parse_date
-
-SORTS = ("relevance", "newest", "oldest")
-MAX_PAGE_SIZE = 100
-MAX_WINDOW = 10_000  # page * page_size beyond this is refused, as in Elasticsearch
-MAX_QUERY_LENGTH = 1000
 
 
 @dataclass
@@ -38,19 +41,25 @@ class SearchRequest:
         q = q or ""
         if len(q) > MAX_QUERY_LENGTH:
             raise BadRequest(f"the query is longer than {MAX_QUERY_LENGTH} characters", "q")
-        sort = (sort or "relevance").lower()
+        sort = (sort or BY_NAME["sort"].default).lower()
         if sort not in SORTS:
             raise BadRequest(f"sort must be one of {', '.join(SORTS)}", "sort")
-        page_n = _int(page, "page", 1, 1, MAX_WINDOW)
-        size = _int(page_size, "page_size", 10, 1, MAX_PAGE_SIZE)
+        page_n = _int(page, BY_NAME["page"])
+        size = _int(page_size, BY_NAME["page_size"])
         if page_n * size > MAX_WINDOW:
             raise BadRequest(f"results beyond the first {MAX_WINDOW} cannot be paged to; narrow the search", "page")
         try:
-            boost = float(recency) if recency not in (None, "") else 0.0
+            boost = float(recency) if recency not in (None, "") else BY_NAME["recency"].default
         except (TypeError, ValueError):
             raise BadRequest("recency must be a number between 0 and 1", "recency") from None
         if not 0.0 <= boost <= 1.0:
             raise BadRequest("recency must be a number between 0 and 1", "recency")
+        for name, values in (("section", section), ("source", source)):
+            values = [values] if isinstance(values, str) else list(values)
+            if len(values) > MAX_FILTER_VALUES:
+                raise BadRequest(f"at most {MAX_FILTER_VALUES} {name} values", name)
+            if any(len(v) > MAX_VALUE_LENGTH for v in values):
+                raise BadRequest(f"a {name} value is longer than {MAX_VALUE_LENGTH} characters", name)
         start = _date(date_from, "from", end=False)
         stop = _date(date_to, "to", end=True)
         if start and stop and start > stop:
@@ -73,15 +82,15 @@ class SearchRequest:
         }
 
 
-def _int(value: int | str | None, name: str, default: int, lo: int, hi: int) -> int:
+def _int(value: int | str | None, param: Any) -> int:
     if value in (None, ""):
-        return default
+        return param.default
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise BadRequest(f"{name} must be a whole number", name) from None
-    if not lo <= n <= hi:
-        raise BadRequest(f"{name} must be between {lo} and {hi}", name)
+        raise BadRequest(f"{param.name} must be a whole number", param.name) from None
+    if not param.minimum <= n <= param.maximum:
+        raise BadRequest(f"{param.name} must be between {param.minimum} and {param.maximum}", param.name)
     return n
 
 

@@ -29,16 +29,17 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from search.analysis import STOP_WORDS, terms
 from search.config import Settings
-from search.docsets import MISSING, Budget, Postings, positive_terms
+from search.engine.docsets import MISSING, Budget, Postings, positive_terms
+from search.engine.facets import FacetTables
+from search.engine.params import SUGGEST_LIMIT
+from search.engine.query import compile_query, is_plain, parse, words_of
+from search.engine.results import Hit, Results, SearchRequest
+from search.engine.snippets import best_passage, field_terms, find_spans, lede, line_with_matches, mark
 from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
-from search.facets import FacetTables
-from search.query import compile_query, is_plain, parse, words_of
-from search.results import Hit, Results, SearchRequest
-from search.schema import SNIPPET_FIELDS
-from search.snippets import best_passage, field_terms, find_spans, lede, line_with_matches, mark
-from search.store import IndexStore, damaged_message, probe
+from search.index.analysis import STOP_WORDS, terms
+from search.index.schema import SNIPPET_FIELDS
+from search.index.store import MANIFEST, IndexStore, damaged_message, probe
 
 STATUS_RUNS = 10  # job reports shown by status (index/runs.json keeps 20)
 SUGGEST_SCAN = 200  # headline terms looked at per completion request
@@ -370,7 +371,7 @@ class Engine:
         text = " ".join(prefix.split())[:200]
         if not text:
             return []
-        limit = max(1, min(limit, 20))
+        limit = max(1, min(limit, SUGGEST_LIMIT))
         with self._lock:
             v = self.view()
             reader = v.searcher.reader()
@@ -411,7 +412,7 @@ class Engine:
                 "articles": v.searcher.doc_count(),
                 "build": build.name,
                 "generation": v.generation,
-                "built": _mtime_iso(build / "manifest.json") or _mtime_iso(build),
+                "built": _mtime_iso(build / MANIFEST) or _mtime_iso(build),
                 "index": str(self.store.root),
                 "last_run": runs[-1] if runs else None,
                 "runs": runs[-STATUS_RUNS:],  # the last reports, newest last

@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from search.store import MANIFEST, RUNS, IndexStore
+from search.index.store import MANIFEST, RUNS, IndexStore
 
 MAX_PROBLEMS = 50
 MISSING = 2**64 - 1  # a numeric column's value for "no value"

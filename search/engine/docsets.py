@@ -26,7 +26,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search.lexicon import Lexicon
+from search.engine.lexicon import Lexicon
 
 EMPTY = np.zeros(0, dtype=np.int64)
 MISSING = 2**64 - 1  # the published column's value for an undated document

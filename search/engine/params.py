@@ -1,0 +1,57 @@
+"""The search request's parameters and limits, declared once.
+
+`SearchRequest.build` validates against them; `newsearch search`'s options, the web's URL reader and the
+OpenAPI parameters are all derived from `PARAMS`, so a parameter is settable everywhere or nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_QUERY_LENGTH = 1000  # characters of a query; the API refuses longer ones
+MAX_PAGE_SIZE = 100
+MAX_WINDOW = 10_000  # page * page_size beyond this is refused, as in Elasticsearch
+MAX_FILTER_VALUES = 20  # repeated section / source values per request
+MAX_VALUE_LENGTH = 200  # characters of one section or source value
+SORTS = ("relevance", "newest", "oldest")
+SUGGEST_LIMIT = 20  # completions per suggestion request
+
+
+@dataclass(frozen=True)
+class Param:
+    """One request parameter: its URL name, the SearchRequest.build keyword, its type and bounds."""
+
+    name: str  # in URLs and the API ("from")
+    arg: str  # SearchRequest.build's keyword ("date_from")
+    kind: str  # "string" | "integer" | "number" | "date" | "choice"
+    help: str
+    default: Any = None
+    multiple: bool = False  # repeatable: any of the values matches
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def option(self) -> str:
+        """The command-line option (`--page-size`)."""
+        return "--" + self.name.replace("_", "-")
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("q", "q", "string", "The query (see the query language in the README).", default="",
+          max_length=MAX_QUERY_LENGTH),
+    Param("section", "section", "string", "Only this section (repeat for any of several).", multiple=True,
+          max_length=MAX_VALUE_LENGTH),
+    Param("source", "source", "string", "Only articles quoting or citing this source (repeat for any of several).",
+          multiple=True, max_length=MAX_VALUE_LENGTH),
+    Param("from", "date_from", "date", "Published on or after (ISO 8601 date or date-time)."),
+    Param("to", "date_to", "date", "Published on or before (ISO 8601; a bare date covers its whole day)."),
+    Param("sort", "sort", "choice", "Order of the results.", default="relevance", choices=SORTS),
+    Param("page", "page", "integer", "Page number, from 1.", default=1, minimum=1, maximum=MAX_WINDOW),
+    Param("page_size", "page_size", "integer", "Results per page.", default=10, minimum=1, maximum=MAX_PAGE_SIZE),
+    Param("recency", "recency", "number", "0..1: in relevance order, prefer recent articles.", default=0.0,
+          minimum=0.0, maximum=1.0),
+)
+BY_NAME = {p.name: p for p in PARAMS}

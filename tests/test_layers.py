@@ -1,0 +1,81 @@
+"""The import rules of the README's code map, checked on the source: every import, function-level ones too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+# package of ours -> the packages of ours it may import (a prefix allows its submodules)
+ALLOWED = {
+    "search.config": set(), "search.errors": set(), "search.articles": set(), "search.dates": set(),
+    "search.readers": {"search.readers", "search.articles", "search.errors", "search.dates"},
+    "search.quotes": {"search.quotes", "search.articles", "search.errors"},
+    "search.ingest": {"search.readers", "search.quotes", "search.articles", "search.errors"},
+    "search.index": {"search.index", "search.ingest", "search.articles", "search.config", "search.errors",
+                     "search.readers.loading"},
+    # the engine reads the index: its read side only, never the writer, the reading workers or the schedule
+    "search.engine": {"search.engine", "search.index.fields", "search.index.analysis", "search.index.schema",
+                      "search.index.documents", "search.index.store", "search.index.check", "search.articles",
+                      "search.config", "search.errors", "search.dates"},
+    "search.cli": {"search"},
+    "search.__main__": {"search.cli"},
+    "search": {"search"},  # the public API re-exports every stage
+    "web": {"search"},  # the public API only: `from search import ...`
+}
+FORBIDDEN_IN_SEARCH = ("web", "flask", "werkzeug", "gunicorn", "jinja2")
+
+
+def modules() -> list[tuple[str, Path]]:
+    out = []
+    for base in ("search", "web"):
+        for path in sorted((REPO / base).rglob("*.py")):
+            parts = list(path.relative_to(REPO).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            out.append((".".join(parts), path))
+    return out
+
+
+def imports_of(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module != "search":
+                found.add(node.module)
+                continue
+            for alias in node.names:  # `from search import quotes` imports a stage, `import Engine` the API
+                found.add(f"search.{alias.name}" if alias.name.islower() and alias.name != "ensure_index" else "search")
+    return found
+
+
+def rule_for(module: str) -> set[str]:
+    key = max((k for k in ALLOWED if module == k or module.startswith(k + ".")), key=len)
+    return ALLOWED[key]
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
+def test_imports_follow_the_layers(module: str, path: Path) -> None:
+    ours = {i for i in imports_of(path) if i == "search" or i.startswith(("search.", "web"))}
+    if module.startswith("search"):
+        outside = {i for i in imports_of(path) if i.split(".")[0] in FORBIDDEN_IN_SEARCH}
+        assert not outside, f"{module} imports {sorted(outside)}: the engine never imports the web front end"
+    allowed = rule_for(module)
+    if module.startswith("web"):
+        bad = {i for i in ours if i.startswith("search") and i != "search"}
+    else:
+        bad = {i for i in ours if not any(i == a or i.startswith(a + ".") for a in allowed | {module})}
+    assert not bad, f"{module} may import only {sorted(allowed)} of ours, not {sorted(bad)}"
+
+
+def test_the_public_api_is_what_search_exports() -> None:
+    import search
+
+    assert sorted(search.__all__) == sorted(search._EXPORTS)  # noqa: SLF001 - the declaration itself
+    for name in search.__all__:
+        assert getattr(search, name) is not None
