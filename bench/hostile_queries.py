@@ -118,23 +118,24 @@ def compare_expansion(index: Path, n_words: int = 30) -> dict[str, Any]:
     `reader.terms_within` (what FuzzyTerm._btexts calls) against our Lexicon, same words, same searcher."""
     from search.config import Settings
     from search.engine.engine import Engine
-    from search.index.schema import DEFAULT_FIELDS
+    from search.index.fields import default_fields
 
+    searched = default_fields()
     eng = Engine(Settings.from_env(index=index))
     v = eng.view()
     reader, lexicon = v.searcher.reader(), v.postings.lexicon
     common = [t.decode() if isinstance(t, bytes) else t for _, t in reader.most_frequent_terms("body", 3000)]
     words = random.Random(SEED + 1).sample(sorted(w for w in common if w.isalpha() and 5 <= len(w) <= 9), n_words)
     t = time.perf_counter()
-    theirs = {(f, w): set(reader.terms_within(f, w, 2, prefix=1)) for w in words for f in DEFAULT_FIELDS}
+    theirs = {(f, w): set(reader.terms_within(f, w, 2, prefix=1)) for w in words for f in searched}
     whoosh_s = time.perf_counter() - t
     t = time.perf_counter()
-    for f in DEFAULT_FIELDS:  # what the first fuzzy queries of a new searcher pay once
+    for f in searched:  # what the first fuzzy queries of a new searcher pay once
         for first in {w[0] for w in words}:
             lexicon.letter(f, first)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    ours = {(f, w): {x for x, _ in lexicon.within(f, w, 2, limit=10**6)} for w in words for f in DEFAULT_FIELDS}
+    ours = {(f, w): {x for x, _ in lexicon.within(f, w, 2, limit=10**6)} for w in words for f in searched}
     ours_s = time.perf_counter() - t
     eng.close()
     return {"words": n_words, "segments": len(v.postings.leaves), "whoosh_ms_per_word": whoosh_s / n_words * 1000,

@@ -171,7 +171,7 @@ def main() -> None:
     ap.add_argument("--per-query", action="store_true", help="print per-query AP of the main runs")
     args = ap.parse_args()
 
-    from search.index.schema import DEFAULT_FIELDS
+    from search.index import fields
 
     queries, qrels, stops = load_queries(), load_qrels(), stopwords()
     docs = list(corpora._read_jsonl(TIME / "derived" / "docs.jsonl"))  # noqa: SLF001
@@ -192,7 +192,7 @@ def main() -> None:
         return " OR ".join(query_words(q))
 
     # name -> (system, query rewrite, field weights override or None). The overrides are diagnostics: they
-    # change search.schema.DEFAULT_FIELDS in this process only, to show what other weights would score.
+    # change the field registry's weights in this process only (fields.weighted), to show what others would score.
     systems = {
         "ours, as typed (all words, relaxed to any word below 3 hits)": (ours, lambda q: q.lower(), None),
         "ours, words joined by OR": (ours, or_words, None),
@@ -202,27 +202,20 @@ def main() -> None:
         "ours, OR, body-only, stop words removed": (ours_body, lambda q: " OR ".join(query_words(q, stops)), None),
         "diagnostic: ours, OR, headline weight 2 (not 4)": (ours, or_words, {"headline": 2.0}),
         "diagnostic: ours, OR, headline weight 1 (not 4)": (ours, or_words, {"headline": 1.0}),
-        "diagnostic: ours, OR, every field weight 1": (ours, or_words, dict.fromkeys(DEFAULT_FIELDS, 1.0)),
-        "diagnostic: ours, OR, body field only (weights headline 0 ...)": (ours, or_words, {"body": 1.0, "_only": 1}),
+        "diagnostic: ours, OR, every field weight 1": (ours, or_words, dict.fromkeys(fields.default_fields(), 1.0)),
+        "diagnostic: ours, OR, body field only (weights headline 0 ...)": (
+            ours, or_words, {**dict.fromkeys(fields.default_fields(), 0.0), "body": 1.0}),
         "baseline BM25 (k1=1.2 b=0.75, TIME.STP, no stemming, OR)": (base, lambda q: q, None),
         "baseline BM25 + Porter stemming (diagnostic)": (base_stem, lambda q: q, None),
     }
     results: dict[str, Any] = {}
     relaxed_count: dict[str, int] = {}
-    saved = dict(DEFAULT_FIELDS)
     for name, (system, rewrite, weights) in systems.items():
-        if weights:
-            if weights.get("_only"):
-                DEFAULT_FIELDS.clear()
-            DEFAULT_FIELDS.update({k: v for k, v in weights.items() if not k.startswith("_")})
         runs, relaxed = {}, 0
-        try:
+        with fields.weighted(weights or {}):
             for qid, q in queries.items():
                 runs[qid], was_relaxed = system.rank(rewrite(q))
                 relaxed += was_relaxed
-        finally:
-            DEFAULT_FIELDS.clear()
-            DEFAULT_FIELDS.update(saved)
         results[name] = evaluate(runs, qrels)
         relaxed_count[name] = relaxed
     elapsed = time.perf_counter() - t0

@@ -16,19 +16,20 @@ _EXPORTS = {
     "Article": "search.articles", "Quote": "search.articles", "ReadResult": "search.articles",
     "Indexer": "search.index.indexer", "IndexReport": "search.index.indexer",
     "ensure_index": "search.index.schedule",
+    "FIELDS": "search.index.fields", "FACETS": "search.index.fields",
     **{name: "search.engine.params" for name in ("PARAMS", "Param", "MAX_QUERY_LENGTH", "MAX_WINDOW",
                                                  "SUGGEST_LIMIT")},
     "Engine": "search.engine.engine",
     "SearchRequest": "search.engine.results", "Results": "search.engine.results", "Hit": "search.engine.results",
     **{name: "search.errors" for name in (
-        "NewsearchError", "ReadError", "BadRequest", "NotFound", "IndexMissing", "IndexDamaged", "IndexLocked",
-        "IndexWriteError", "RunRefused", "RunStopped")},
+        "NewsearchError", "ReadError", "BadRequest", "NotFound", "IndexMissing", "IndexDamaged", "IndexOutdated",
+        "IndexLocked", "IndexWriteError", "RunRefused", "RunStopped")},
 }
 __all__ = [
-    "MAX_QUERY_LENGTH", "MAX_WINDOW", "PARAMS", "SUGGEST_LIMIT", "Article", "BadRequest", "Engine", "Hit",
-    "IndexDamaged", "IndexLocked", "IndexMissing", "IndexReport", "IndexWriteError", "Indexer", "NewsearchError",
-    "NotFound", "Param", "Quote", "ReadError", "ReadResult", "Results", "RunRefused", "RunStopped", "SearchRequest",
-    "Settings", "ensure_index",
+    "Article", "BadRequest", "Engine", "FACETS", "FIELDS", "Hit", "IndexDamaged", "IndexLocked", "IndexMissing",
+    "IndexOutdated", "IndexReport", "IndexWriteError", "Indexer", "MAX_QUERY_LENGTH", "MAX_WINDOW", "NewsearchError",
+    "NotFound", "PARAMS", "Param", "Quote", "ReadError", "ReadResult", "Results", "RunRefused", "RunStopped",
+    "SUGGEST_LIMIT", "SearchRequest", "Settings", "ensure_index",
 ]
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         IndexDamaged,
         IndexLocked,
         IndexMissing,
+        IndexOutdated,
         IndexWriteError,
         NewsearchError,
         NotFound,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
         RunRefused,
         RunStopped,
     )
+    from search.index.fields import FACETS, FIELDS
     from search.index.indexer import Indexer, IndexReport
     from search.index.schedule import ensure_index
 

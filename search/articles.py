@@ -50,6 +50,7 @@ class Article:
     sources: list[str] = field(default_factory=list)
     record: int | None = None  # position in a multi-record file (JSON array / JSON Lines), else None
     format: str = ""  # "text", "html", "json"
+    fields: dict[str, str] = field(default_factory=dict)  # more fields a reader found, by name (a JSON key)
 
     @property
     def key(self) -> str:

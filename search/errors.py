@@ -25,6 +25,10 @@ class IndexDamaged(NewsearchError):
     """The index on disk cannot be read (a truncated or missing file); `newsearch index --full` rebuilds it."""
 
 
+class IndexOutdated(IndexDamaged):
+    """The index was built with other fields than this newsearch declares; `newsearch index --full` rebuilds it."""
+
+
 class RunRefused(NewsearchError):
     """An indexing run refused to change the index (the corpus is missing or empty, or too much would go)."""
 

@@ -46,11 +46,11 @@ def imports_of(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module != "search":
-                found.add(node.module)
-                continue
-            for alias in node.names:  # `from search import quotes` imports a stage, `import Engine` the API
-                found.add(f"search.{alias.name}" if alias.name.islower() and alias.name != "ensure_index" else "search")
+            package = REPO / node.module.replace(".", "/")
+            for alias in node.names:  # `from search.index import fields` imports the module search.index.fields
+                sub = package / alias.name
+                found.add(f"{node.module}.{alias.name}" if sub.is_dir() or sub.with_suffix(".py").is_file()
+                          else node.module)
     return found
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from search import BadRequest, IndexDamaged, IndexLocked, IndexMissing, NewsearchError, NotFound
+from search import BadRequest, IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, NewsearchError, NotFound
 
 # exception -> (status, code); the first match wins
 DOMAIN = ((BadRequest, 400, "bad_request"), (NotFound, 404, "not_found"), (IndexMissing, 503, "index_missing"),
-          (IndexDamaged, 503, "index_damaged"), (IndexLocked, 503, "index_locked"))
+          (IndexOutdated, 503, "index_outdated"), (IndexDamaged, 503, "index_damaged"),
+          (IndexLocked, 503, "index_locked"))
 TITLES = {400: "That search could not be run", 404: "Not found", 405: "Method not allowed",
           503: "Search is not available yet", 500: "Something went wrong"}
 # Said to readers instead of the operator's message (which names folders and commands)
 DAMAGED_TITLE = "Search is not available right now"
 PUBLIC_503 = {"index_missing": "There is nothing to search yet: the index is being built. Please try again soon.",
-              "index_damaged": "Search is down for repair. Please try again later."}
+              "index_damaged": "Search is down for repair. Please try again later.",
+              "index_outdated": "Search is down for an update. Please try again later."}
 
 
 def register(app: Flask) -> None:
@@ -34,7 +36,7 @@ def respond(status: int, code: str, message: str, param: str | None = None, head
     if _is_api():
         body = jsonify({"error": {"status": status, "code": code, "message": message, "param": param}})
         return body, status, headers or {}
-    title = DAMAGED_TITLE if code == "index_damaged" else TITLES.get(status, "Error")
+    title = DAMAGED_TITLE if code in ("index_damaged", "index_outdated") else TITLES.get(status, "Error")
     html = render_template("error.html", status=status, title=title, message=message, param=param)
     return html, status, headers or {}
 

@@ -5,9 +5,7 @@ Schemas mirror `Results.to_dict()`, `Engine.article()`, `Engine.status()` and th
 
 from __future__ import annotations
 
-from functools import cache
-
-from search import MAX_QUERY_LENGTH, PARAMS, SUGGEST_LIMIT, Param
+from search import FIELDS, MAX_QUERY_LENGTH, PARAMS, SUGGEST_LIMIT, Param
 
 
 def _nullable(type_: str, **more) -> dict:
@@ -78,16 +76,19 @@ RESULTS = _obj({
     "query": _obj({p.name: _echoed(p) for p in PARAMS}),
     "total": {"type": "integer", "minimum": 0}, "page": _INT, "page_size": _INT, "took_ms": {"type": "number"},
     "results": _array(_ref("Hit")),
-    "facets": _obj({"section": FACET, "source": FACET, "year": FACET}),
+    "facets": {"type": "object", "additionalProperties": FACET, "description": "facet -> values with counts"},
     "suggestion": _nullable("object", properties={"q": _STR, "total": _INT}, required=["q", "total"]),
     "relaxed": {"type": "boolean"}, "partial": {"type": "boolean"},
 })
-ARTICLE = _obj({
-    "id": _STR, "url": _nullable("string"), "headline": _STR, "section": _nullable("string"),
-    "byline": _nullable("string"), "published": _nullable("string"), "captions": _array(_STR),
-    "credit": _nullable("string"), "body": _STR, "blockquotes": _array(_STR), "quotes": _array(_ref("Quote")),
-    "sources": _array(_STR), "path": _nullable("string"),
-})
+def _article() -> dict:
+    """The article schema: the Article's own keys, and any more stored fields of the registry (search.FIELDS)."""
+    return _obj({
+        "id": _STR, "url": _nullable("string"), "headline": _STR, "section": _nullable("string"),
+        "byline": _nullable("string"), "published": _nullable("string"), "captions": _array(_STR),
+        "credit": _nullable("string"), "body": _STR, "blockquotes": _array(_STR), "quotes": _array(_ref("Quote")),
+        "sources": _array(_STR), "path": _nullable("string"),
+        **{f.name: _STR for f in FIELDS if f.extra and f.stored},
+    })
 STATUS = _obj({"articles": _INT, "build": _STR, "generation": _INT, "built": _nullable("string"), "index": _STR,
                "last_run": _nullable("object", additionalProperties=True),
                "runs": _array({"type": "object", "additionalProperties": True})})
@@ -111,7 +112,6 @@ def _op(summary: str, ok: dict, params: list | None = None, errors: tuple[str, .
     return {"get": {"summary": summary, "parameters": params or [], "responses": responses}}
 
 
-@cache
 def document() -> dict:
     """The whole OpenAPI 3.0 document."""
     error = _json(_ref("Error"), "An error, in the one error shape")
@@ -138,7 +138,7 @@ def document() -> dict:
             "/api/openapi.json": _op("This document", _json({"type": "object"}, "OpenAPI 3 document"), errors=()),
         },
         "components": {
-            "schemas": {"Results": RESULTS, "Hit": HIT, "Quote": QUOTE, "Article": ARTICLE, "Status": STATUS,
+            "schemas": {"Results": RESULTS, "Hit": HIT, "Quote": QUOTE, "Article": _article(), "Status": STATUS,
                         "Error": ERROR},
             "responses": {
                 "E400": {**error, "description": "A bad parameter (`param` names it)"},

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from search import MAX_WINDOW, NewsearchError
+from search import FACETS, MAX_WINDOW, NewsearchError
 from web import engine, related
 from web import search as run_search
 from web.params import search_request, url_args
@@ -18,7 +18,7 @@ from web.params import search_request, url_args
 bp = Blueprint("pages", __name__)
 FACET_LIMIT = 10  # values shown per facet
 PAGE_WINDOW = 2  # page links either side of the current page
-FILTER_LABELS = {"section": "Section", "source": "Source", "from": "From", "to": "To"}
+FILTER_LABELS = {**{f.name: f.title for f in FACETS if f.name != "year"}, "from": "From", "to": "To"}
 
 
 @bp.app_context_processor
@@ -54,11 +54,11 @@ def search():
     """Results for a query and filters (a permalink); an empty query lists the newest articles."""
     req = search_request(request.args)
     results = run_search(req)
-    active = [(name, value) for name in ("section", "source") for value in getattr(req, name)]
+    active = [(name, value) for name in FILTER_LABELS if name not in ("from", "to") for value in getattr(req, name)]
     active += [(name, request.args[name]) for name in ("from", "to") if request.args.get(name)]
     return render_template("search.html", req=req, r=results, active=active, labels=FILTER_LABELS,
                            pages=_pages(req.page, results.total, req.page_size), first=(req.page - 1) * req.page_size,
-                           facet_limit=FACET_LIMIT,
+                           facet_limit=FACET_LIMIT, facets=[(f.name, f.title) for f in FACETS],
                            feed_url=url_for("feeds.atom") + "?" + urlencode(url_args(request.args, page=None)))
 
 

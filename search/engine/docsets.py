@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from search.engine.lexicon import Lexicon
+from search.index import fields
 
 EMPTY = np.zeros(0, dtype=np.int64)
 MISSING = 2**64 - 1  # the published column's value for an undated document
@@ -34,7 +35,6 @@ CACHE_POSTINGS = 4_000_000  # decoded postings kept per searcher (12 bytes each)
 PHRASE_CHUNK = 1024  # phrase candidates checked between two looks at the clock
 K1 = 1.2
 FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
-FIELD_B = {"headline": 0.3, "caption": 0.5, "quotes": 0.5, "source": 0.2}  # length normalisation; default 0.75
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
@@ -284,7 +284,7 @@ class Postings:
                     continue
                 lengths = self.lengths(fieldname)
                 avg = (float(lengths.sum()) / n_docs) or 1.0
-                b = FIELD_B.get(fieldname, 0.75)
+                b = fields.b_of(fieldname)
                 ids_parts.append(ids)
                 tf_parts.append(weight * tfs / ((1 - b) + b * lengths[ids] / avg))
             if not ids_parts:

@@ -37,16 +37,14 @@ from search.engine.query import compile_query, is_plain, parse, words_of
 from search.engine.results import Hit, Results, SearchRequest
 from search.engine.snippets import best_passage, field_terms, find_spans, lede, line_with_matches, mark
 from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
+from search.index import fields
 from search.index.analysis import STOP_WORDS, terms
-from search.index.schema import SNIPPET_FIELDS
 from search.index.store import MANIFEST, IndexStore, damaged_message, probe
 
 STATUS_RUNS = 10  # job reports shown by status (index/runs.json keeps 20)
 SUGGEST_SCAN = 200  # headline terms looked at per completion request
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
 T = TypeVar("T")
-MATCH_FIELDS = {"headline": "headline", "caption": "caption", "body": "body", "quotes": "quotes",
-                "source": "source", "byline": "byline", "section": "section"}
 
 
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
@@ -208,9 +206,10 @@ class Engine:
     def _filters(self, v: _View, req: SearchRequest) -> dict[str, np.ndarray]:
         """The documents each active filter allows (sorted arrays), by filter name."""
         out: dict[str, np.ndarray] = {}
-        for name, wanted in (("section", req.section), ("source", req.source)):
+        for facet in fields.FACETS:  # a facet of the same name as a request parameter filters by it
+            wanted = getattr(req, facet.name, None)
             if wanted:
-                out[name] = v.facets.docs_with(name, wanted)
+                out[facet.name] = v.facets.docs_with(facet.name, wanted)
         if req.date_from or req.date_to:
             lo = datetime_to_long(req.date_from) if req.date_from else None
             hi = datetime_to_long(req.date_to) if req.date_to else None
@@ -262,11 +261,12 @@ class Engine:
         matched: list[str] = []
         snippets: dict[str, str] = {}
         quote_hits: list[dict[str, Any]] = []
-        for name in MATCH_FIELDS:
+        for f in fields.FIELDS:
+            name = f.name
             words = field_terms(query_terms, name)
             if not words:
                 continue
-            if name not in SNIPPET_FIELDS:
+            if not (f.stored and f.snippet):
                 matched.append(name)
                 continue
             text = stored.get(name) or ""
@@ -274,16 +274,17 @@ class Engine:
             if not spans:
                 continue
             matched.append(name)
-            if name == "headline":
+            if f.snippet == "whole":
                 snippets[name] = mark(text, spans)
-            elif name == "body":
+            elif f.snippet == "passage":
                 snippets[name] = best_passage(text, spans)
             else:
                 snippets[name], line = line_with_matches(text, spans)
-                if name == "quotes" and 0 <= line < len(data.get("quotes", [])):
-                    quote_hits.append(data["quotes"][line])
-        if "body" not in snippets:
-            snippets["lede"] = lede(stored.get("body") or "")
+                if f.lines_of == "quotes" and 0 <= line < len(data.get("quotes") or []):
+                    quote_hits.append(data["quotes"][line])  # the line is that quote
+        for f in fields.FIELDS:  # the body did not match: its first sentences, so a hit is never blank
+            if f.snippet == "passage" and f.name not in snippets:
+                snippets["lede"] = lede(stored.get(f.name) or "")
         return Hit(
             id=stored["id"], url=stored.get("url"), headline=stored.get("headline") or "",
             section=stored.get("section_f"), byline=stored.get("byline") or None,
@@ -340,6 +341,7 @@ class Engine:
                 "credit": data.get("credit"), "body": stored.get("body") or "",
                 "blockquotes": data.get("blockquotes", []), "quotes": data.get("quotes", []),
                 "sources": data.get("sources", []), "path": data.get("path"),
+                **{f.name: stored.get(f.name) or "" for f in fields.FIELDS if f.extra and f.stored},
             }
 
     @_guarded
@@ -445,7 +447,7 @@ def _facet_docs(v: _View, every: np.ndarray, matched: np.ndarray, filters: dict[
     """The documents each facet is counted over: the query's matches under every filter but the facet's
     own, so that choosing one section still shows what the others would add (OR within a field)."""
     out = {}
-    for name in ("section", "source", "year"):
+    for name in (f.name for f in fields.FACETS):
         if name in filters:
             out[name] = _intersect([every, *(f for key, f in filters.items() if key != name)])
         else:

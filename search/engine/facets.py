@@ -1,4 +1,4 @@
-"""Facet counts (section, source, year) over a set of matching documents, fast enough for every query.
+"""Facet counts (search/index/fields.py FACETS) over a set of matching documents, fast enough for every query.
 
 Per searcher, each facet's postings are decoded once into numpy arrays of (document, value) pairs (sources
 are multi-valued); counting a result set is then a bincount.
@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from search.engine.docsets import Postings, _decode
+from search.index import fields
 
-FACETS = {"section": "section_f", "source": "source_f", "year": "year"}
 MAX_VALUES = 20  # facet values returned per field
 
 
@@ -28,7 +28,8 @@ class FacetTables:
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         cache = {} if segment_cache is None else segment_cache
         live_keys = set()
-        for name, fieldname in FACETS.items():
+        for facet in fields.FACETS:
+            name, fieldname = facet.name, facet.index_field
             codes_of: dict[str, int] = {}
             docs, codes = [], []
             for leaf, base in postings.leaves:
@@ -73,7 +74,8 @@ class FacetTables:
             mask[matched[name]] = True
             counts = np.bincount(codes[mask[docs]], minlength=len(values))
             top = np.flatnonzero(counts)
-            if name == "year":
+            facet = fields.facet(name)
+            if facet is not None and facet.by_value:  # years: the newest first
                 order = top[np.argsort(-self.rank[name][top])]
             else:
                 order = top[np.lexsort((self.rank[name][top], -counts[top]))]

@@ -21,27 +21,17 @@ from whoosh.reading import IndexReader
 from search.engine.docsets import Budget
 from search.engine.lexicon import Lexicon
 from search.engine.params import MAX_QUERY_LENGTH
+from search.index import fields
 from search.index.analysis import fold, forms, terms, words
-from search.index.schema import DEFAULT_FIELDS
 
 MAX_CLAUSES = 64  # words and phrases beyond this are dropped
 MAX_DEPTH = 32  # parentheses nested deeper are read as if they were not there (so are their closing ones)
 MIN_PREFIX = 3  # `ab*` is not a prefix query: too many expansions
 MAX_EXPANSIONS = 64  # a prefix or fuzzy word matches at most this many index terms in each field
 # ... and all of a query's prefix and fuzzy words together at most this many (field, term) pairs, shared out
-# fairly: each is a posting list to decode and score. At least one for every word in every default field.
-MAX_QUERY_EXPANSIONS = len(DEFAULT_FIELDS) * MAX_CLAUSES
-
-# Query field name -> index field; default fields and their weights.
-FIELD_ALIASES = {
-    "headline": "headline", "title": "headline",
-    "caption": "caption", "captions": "caption",
-    "body": "body", "text": "body",
-    "quote": "quotes", "quotes": "quotes",
-    "source": "source", "sources": "source",
-    "section": "section",
-    "byline": "byline", "by": "byline", "author": "byline",
-}
+# fairly: each is a posting list to decode and score. At least one for every word in each of the five default
+# fields (search/index/fields.py).
+MAX_QUERY_EXPANSIONS = 5 * MAX_CLAUSES
 
 
 # -- syntax tree ------------------------------------------------------------------------------------
@@ -108,7 +98,8 @@ def _lex(text: str):
 
 
 def _field(name: str | None) -> str | None:
-    return FIELD_ALIASES.get(name.lower()) if name else None
+    found = fields.field(name) if name else None  # a query field name or alias -> the index field
+    return found.name if found is not None else None
 
 
 class _Parser:
@@ -279,23 +270,23 @@ def _compile(node: Node, reader: IndexReader | None, expansions: Expansions) -> 
     if isinstance(node, Not):
         inner = _compile(node.item, reader, expansions)
         return wq.NullQuery if inner is wq.NullQuery else wq.Not(inner)
-    fields = {node.field: 1.0} if node.field else DEFAULT_FIELDS
+    searched = {node.field: 1.0} if node.field else fields.default_fields()
     if isinstance(node, Phrase):
-        return _any_field(fields, lambda f, w: _phrase(f, terms(node.text), w))
+        return _any_field(searched, lambda f, w: _phrase(f, terms(node.text), w))
     expanded = expansions.get(id(node))
     if expanded is not None:
-        return _any_field(fields, lambda f, w: _expanded(f, expanded.get(f, []), w))
+        return _any_field(searched, lambda f, w: _expanded(f, expanded.get(f, []), w))
     # A plain word; also a prefix or fuzzy word left unexpanded (no index, or no time left): the word itself.
     found = words(node.text)
     if len(found) > 1:  # "al-Maliki", "U.S.-led": the parts, in order
-        return _any_field(fields, lambda f, w: _phrase(f, found, w))
+        return _any_field(searched, lambda f, w: _phrase(f, found, w))
     if not found:
         return wq.NullQuery
-    return _any_field(fields, lambda f, w: _word(f, found[0], reader, w))
+    return _any_field(searched, lambda f, w: _word(f, found[0], reader, w))
 
 
-def _any_field(fields: dict[str, float], make) -> wq.Query:
-    subs = [q for f, w in fields.items() if (q := make(f, w)) is not wq.NullQuery]
+def _any_field(searched: dict[str, float], make) -> wq.Query:
+    subs = [q for f, w in searched.items() if (q := make(f, w)) is not wq.NullQuery]
     if not subs:
         return wq.NullQuery
     return subs[0] if len(subs) == 1 else wq.Or(subs)
@@ -343,7 +334,7 @@ def _expand(node: Node, lexicon: Lexicon | None, budget: Budget) -> Expansions:
         word = fold(w.text)
         if not word:
             continue
-        for f in [w.field] if w.field else DEFAULT_FIELDS:
+        for f in [w.field] if w.field else fields.default_fields():
             if w.prefix:
                 found[(id(w), f)] = lexicon.prefixed(f, word, MAX_EXPANSIONS)
             else:

@@ -11,10 +11,12 @@ document, so a full rebuild can keep what it could not read again.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from search.articles import Article, Quote
+from search.index.fields import FACETS, FIELDS
 
 
 class DocumentError(ValueError):
@@ -28,44 +30,42 @@ def article_id(key: str, record: int | None) -> str:
 
 
 def document(article: Article, key: str) -> dict[str, Any]:
-    """The Whoosh document for an article (see schema.py for the fields); DocumentError when it cannot be."""
+    """The Whoosh document for an article (its fields from the registry, fields.py); DocumentError when it
+    cannot be one."""
     published = _utc(article.published)
-    # One line per caption and per quote: snippets pick the matching line, and its index finds the quote.
-    captions = "\n".join(" ".join(_text(c).split()) for c in article.captions)
-    quotes = [_quote(q) for q in article.quotes]
-    sources = [_text(s) for s in article.sources if s]
-    section = _text(article.section).strip()
-    doc: dict[str, Any] = {
-        "id": article_id(key, article.record),
-        "file": key,
-        "headline": _text(article.headline),
-        "caption": captions,
-        "body": _text(article.body),
-        "quotes": "\n".join(" ".join(q.text.split()) for q in quotes),
-        "source": "\n".join(sources),
-        "byline": _text(article.byline),
-        "section": section,
-        "url": _text(article.url) or None,
-        "data": {
-            "path": key,
-            "record": article.record,
-            "published": article.published.isoformat() if article.published else None,
-            "captions": [_text(c) for c in article.captions],
-            "credit": _text(article.credit) or None,
-            "blockquotes": [_text(b) for b in article.blockquotes],
-            "quotes": [q.to_dict() for q in quotes],
-            "sources": sources,
-        },
+    clean = _repaired(article, published)
+    doc: dict[str, Any] = {"id": article_id(key, article.record), "file": key}
+    doc.update({f.name: f.text(clean) for f in FIELDS})
+    for facet in FACETS:
+        values = [v.replace(",", " ") if facet.multi else v for v in facet.values(clean) if v]
+        if values:
+            doc[facet.index_field] = ",".join(values) if facet.multi else values[0]
+    doc["url"] = clean.url or None
+    doc["data"] = {
+        "path": key,
+        "record": article.record,
+        "published": article.published.isoformat() if article.published else None,
+        "captions": clean.captions,
+        "credit": clean.credit or None,
+        "blockquotes": clean.blockquotes,
+        "quotes": [q.to_dict() for q in clean.quotes],
+        "sources": clean.sources,
     }
-    if section:
-        doc["section_f"] = section
-    if sources:
-        doc["source_f"] = ",".join(s.replace(",", " ") for s in sources)
     if published is not None:
         doc["published"] = published
-        doc["year"] = str(published.year)
         doc["dated"] = b"1"
     return doc
+
+
+def _repaired(article: Article, published: datetime | None) -> Article:
+    """The article with every string valid Unicode and the publication time in UTC (what facets count by)."""
+    return replace(
+        article, headline=_text(article.headline), body=_text(article.body), section=_text(article.section),
+        byline=_text(article.byline), url=_text(article.url), credit=_text(article.credit), published=published,
+        captions=[_text(c) for c in article.captions], blockquotes=[_text(b) for b in article.blockquotes],
+        quotes=[_quote(q) for q in article.quotes], sources=[_text(s) for s in article.sources if s],
+        fields={k: _text(v) for k, v in article.fields.items()},
+    )
 
 
 def article(stored: dict[str, Any]) -> Article:
@@ -87,6 +87,7 @@ def article(stored: dict[str, Any]) -> Article:
                       kind=q.get("kind") or "direct") for q in data.get("quotes") or []],
         sources=list(data.get("sources") or []),
         record=data.get("record"),
+        fields={f.name: stored[f.name] for f in FIELDS if f.extra and f.stored and stored.get(f.name)},
     )
 
 

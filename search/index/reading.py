@@ -32,7 +32,9 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from search.errors import ReadError
+from search.index import fields
 from search.index.documents import DocumentError, document
+from search.index.fields import Field
 from search.ingest import parse_file
 from search.readers.loading import read_raw
 
@@ -116,10 +118,12 @@ def failed(key: str, path: Path, reason: str) -> FileResult:
 _budget = 0  # bytes of address space one file may take in this worker (set by _worker_init)
 
 
-def _worker_init(memory_bytes: int) -> None:
+def _worker_init(memory_bytes: int, extra: list[Field]) -> None:
     """In each reading worker: die with the forkserver (which dies with the indexer), leave SIGINT to the
-    indexer (Ctrl-C stops the run there), and remember the memory budget of one file."""
+    indexer (Ctrl-C stops the run there), remember the memory budget of one file, and register the fields
+    the indexer registered at run time (fields.registered)."""
     global _budget
+    fields.FIELDS.extend(f for f in extra if f not in fields.FIELDS)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -150,7 +154,7 @@ def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, 
     window = max(4, workers * 8)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["search.index.reading"])
-    with ProcessPool(max_workers=workers, initializer=_worker_init, initargs=(memory_bytes,),
+    with ProcessPool(max_workers=workers, initializer=_worker_init, initargs=(memory_bytes, fields.extra_fields()),
                      context=context) as pool:
         pending: deque[tuple[str, Path, Any]] = deque()
         it = iter(items)

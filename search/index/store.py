@@ -27,10 +27,12 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
-from search.errors import IndexDamaged, IndexLocked, IndexMissing
+from search.errors import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated
+from search.index.fields import schema_version
 from search.index.schema import build_schema
 
 MANIFEST = "manifest.json"
+VERSION = "schema.json"  # the fields a build was made with (fields.schema_version)
 RUNS = "runs.json"
 KEEP_RUNS = 20
 
@@ -62,15 +64,32 @@ class IndexStore:
         if build is None:
             raise IndexMissing(f"no index at {self.root}: run `newsearch index` first")
         try:
-            return whoosh_index.open_dir(str(build))
+            ix = whoosh_index.open_dir(str(build))
         except Exception as e:  # a truncated or missing TOC shows as any of a dozen exceptions
             raise IndexDamaged(damaged_message(build, e)) from e
+        if not self._same_fields(build, ix):
+            raise IndexOutdated(f"the index in {build.name} was built by another version of newsearch (its fields "
+                                "differ): run `newsearch index --full` to rebuild it from the corpus")
+        return ix
+
+    @staticmethod
+    def _same_fields(build: Path, ix: FileIndex) -> bool:
+        """Whether a build holds the fields this newsearch declares (its recorded version; for a build from
+        before versions were recorded, its schema's field names)."""
+        try:
+            recorded = json.loads((build / VERSION).read_text(encoding="utf-8")).get("schema")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if recorded is not None:
+            return recorded == schema_version()
+        return set(ix.schema.names()) == set(build_schema().names())
 
     def create_build(self) -> tuple[Path, FileIndex]:
         """A new, empty build directory beside the live one (not yet live)."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.builds / f"{stamp}-{uuid.uuid4().hex[:6]}"
         path.mkdir(parents=True)
+        _write_json(path / VERSION, {"schema": schema_version()})
         return path, whoosh_index.create_in(str(path), build_schema())
 
     def activate(self, build: Path) -> None:

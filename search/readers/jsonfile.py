@@ -2,8 +2,9 @@
 
 A `.json` file holds one article object, a list of them, or {"articles": [...]}; a `.jsonl` file holds
 one object per line. Fields are taken by name (see the README's JSON schema), with the common aliases of
-other exports (title, text, paragraphs, author(s), date, datePublished, link...). A bad record is reported
-with its line or position and does not lose its neighbours.
+other exports (title, text, paragraphs, author(s), date, datePublished, link...); any other key with a text
+value is kept in `Article.fields`, for the fields the index registry may add. A bad record is reported with
+its line or position and does not lose its neighbours.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def to_article(obj: Any, path: str) -> Article:
     art.captions, credits = _captions(get("captions"))
     art.credit = _one_line(_text(get("credit"))) or (", ".join(dict.fromkeys(credits)) or None)
     art.quotes = [q for q in (_quote(x) for x in _as_list(get("quotes"))) if q]
+    # Every other key with a text value, for fields the index may declare beyond the Article's own (fields.py)
+    known = {alias for names in ALIASES.values() for alias in names}
+    art.fields = {k: text for k, v in fields.items() if k not in known and isinstance(v, str) and (text := _text(v))}
     return art
 
 

@@ -1,0 +1,161 @@
+"""The field registry: every searchable field and facet of an article, declared once.
+
+From these declarations come the Whoosh schema (schema.py), the stored document (documents.py), the query
+language's field names and default fields with their BM25F weights (engine/query.py), the length
+normalisation of ranking, the snippet policy of hits, the facets and their filters, and the OpenAPI schemas.
+Adding a searchable field is one `Field` here (or `registered(...)` at run time), the reader that fills it
+(`Article.fields[name]` for a field the Article has no attribute for) and, to show it, the templates.
+
+The registry is read at the moment of use, never copied at import, so a field registered later counts
+everywhere; `SCHEMA_VERSION` changes with it, and an index built with other fields says so (store.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from search.articles import Article
+
+_ARTICLE_ATTRIBUTES = {f.name for f in dataclasses.fields(Article)}
+ANALYSIS_VERSION = 1  # bump when the tokenizer (analysis.py) cuts words differently: old indexes must be rebuilt
+
+
+@dataclass(frozen=True)
+class Field:
+    """One searchable text field of the index."""
+
+    name: str
+    aliases: tuple[str, ...] = ()  # more names for it in the query language (`quote:` for quotes)
+    weight: float = 0.0  # BM25F weight when a query names no field; 0: searched only when named (`byline:`)
+    b: float = 0.75  # BM25 length normalisation (0: none, 1: full)
+    stored: bool = True  # kept in the stored document: shown, and snippets cut from it
+    snippet: str | None = None  # "whole" (all of it, marked), "passage" (the best sentences), "line" (the line)
+    lines_of: str | None = None  # a "line" field whose n-th line is the n-th item of this Article list
+    value: Callable[[Article], str] | None = None  # the text indexed; default: the Article attribute of the name
+
+    @property
+    def extra(self) -> bool:
+        """True for a field the Article has no attribute for: its value is in `Article.fields`."""
+        return self.value is None and self.name not in _ARTICLE_ATTRIBUTES
+
+    def text(self, article: Article) -> str:
+        """The text this field indexes for an article."""
+        if self.value is not None:
+            return self.value(article) or ""
+        if self.extra:
+            return article.fields.get(self.name) or ""
+        return getattr(article, self.name) or ""
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet: counted for every result set and usable as a filter of the same name."""
+
+    name: str
+    title: str  # as the search page labels it
+    index_field: str  # its own untokenized field in the index
+    values: Callable[[Article], list[str]]
+    multi: bool = False  # an article may have several values (a comma-separated keyword field)
+    stored: bool = False  # the value is also kept for display (a hit's section)
+    by_value: bool = False  # listed in value order (years, newest first) rather than by count
+
+
+def _lines(items: list[str]) -> str:
+    # One line per caption or quote: snippets pick the matching line, and its number finds the item.
+    return "\n".join(" ".join(item.split()) for item in items)
+
+
+FIELDS: list[Field] = [
+    Field("headline", ("title",), weight=4.0, b=0.3, snippet="whole"),
+    Field("caption", ("captions",), weight=2.0, b=0.5, snippet="line", value=lambda a: _lines(a.captions)),
+    Field("quotes", ("quote",), weight=2.0, b=0.5, snippet="line", lines_of="quotes",
+          value=lambda a: _lines([q.text for q in a.quotes])),
+    Field("source", ("sources",), weight=1.5, b=0.2, stored=False, value=lambda a: "\n".join(a.sources)),
+    Field("body", ("text",), weight=1.0, snippet="passage"),
+    Field("byline", ("by", "author")),
+    Field("section", stored=False),
+]
+FACETS: list[Facet] = [
+    Facet("section", "Section", "section_f", lambda a: [a.section.strip()] if (a.section or "").strip() else [],
+          stored=True),
+    Facet("source", "Source", "source_f", lambda a: list(a.sources), multi=True),
+    Facet("year", "Year", "year", lambda a: [str(a.published.year)] if a.published else [], by_value=True),
+]
+
+
+_DECLARED = len(FIELDS)
+
+
+def extra_fields() -> list[Field]:
+    """The fields registered at run time (`registered`), beyond those declared here: what reading workers
+    must register too (so a field registered at run time must be picklable: no lambda for its value)."""
+    return FIELDS[_DECLARED:]
+
+
+def field(name: str) -> Field | None:
+    """The field of a name or query alias (case-insensitive), or None."""
+    name = name.lower()
+    return next((f for f in FIELDS if name == f.name or name in f.aliases), None)
+
+
+def default_fields() -> dict[str, float]:
+    """The fields a query without a field name searches, with their BM25F weights."""
+    return {f.name: f.weight for f in FIELDS if f.weight > 0}
+
+
+def snippet_fields() -> list[Field]:
+    """The stored fields snippets are cut from."""
+    return [f for f in FIELDS if f.stored and f.snippet]
+
+
+def b_of(name: str) -> float:
+    """The BM25 length normalisation of a field."""
+    found = field(name)
+    return found.b if found is not None else 0.75
+
+
+def facet(name: str) -> Facet | None:
+    """The facet of a name, or None."""
+    return next((f for f in FACETS if f.name == name), None)
+
+
+def schema_version() -> str:
+    """A fingerprint of what the index holds: changes whenever a field or facet is added, removed or changed in
+    a way the stored index depends on (not for weights, which apply at query time)."""
+    shape = [(f.name, f.stored) for f in FIELDS] + [(f.index_field, f.multi, f.stored) for f in FACETS]
+    return f"{ANALYSIS_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
+
+
+@contextlib.contextmanager
+def registered(*extra: Field) -> Iterator[None]:
+    """Fields added to the registry for the length of a block (a plug-in's fields, or a test's)."""
+    FIELDS.extend(extra)
+    try:
+        yield
+    finally:
+        for f in extra:
+            FIELDS.remove(f)
+
+
+@contextlib.contextmanager
+def weighted(weights: dict[str, float]) -> Iterator[None]:
+    """The registry with other BM25F weights for a block (ranking experiments: bench/relevance.py); a field not
+    named keeps its weight, and weight 0 takes a field out of the default ones."""
+    saved = list(FIELDS)
+    FIELDS[:] = [dataclasses.replace(f, weight=weights.get(f.name, f.weight)) for f in FIELDS]
+    try:
+        yield
+    finally:
+        FIELDS[:] = saved
+
+
+def describe() -> dict[str, Any]:
+    """The registry as JSON-ready data (for the OpenAPI document and `newsearch status`)."""
+    return {"fields": [{"name": f.name, "aliases": list(f.aliases), "default": f.weight > 0, "stored": f.stored}
+                       for f in FIELDS],
+            "facets": [f.name for f in FACETS]}
