@@ -1,7 +1,9 @@
-"""Article and Quote: the one shape every pipeline stage passes on.
+"""Article and Quote: the one shape every pipeline stage passes on, and ReadResult, what reading a file gave.
 
-Readers produce Articles, quotes.py fills in `quotes` and `sources`, the indexer stores them, and
-`to_dict()` is the single serializer used by `newsearch parse --json` (and later the JSON API).
+Readers (search/readers/) produce Articles, with any text field the Article has no attribute for in `fields`
+(by name, for the fields the registry, search/index/fields.py, may add); search/quotes/ fills in `quotes` and
+`sources`; search/index/documents.py turns an Article into the stored document and back. `to_dict()` is the
+JSON shape `newsearch parse --json` prints; the JSON API's hits and articles come from the stored document.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Quote:
 
 @dataclass
 class Article:
-    """A news article as read from one corpus file (or one record of a JSON Lines file)."""
+    """A news article as read from one corpus file (or one record of a JSON array or JSON Lines file)."""
 
     path: str
     headline: str = ""

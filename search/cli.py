@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import textwrap
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 
 import click
 
-from search.articles import Article, ReadResult, error_dict
+from search.articles import error_dict
+from search.cli_show import progress_bar, show_read, show_report, show_results, show_status, skipped_text
 from search.config import Settings
 from search.engine.params import PARAMS
 from search.errors import (
@@ -100,7 +100,7 @@ def parse(base: Settings, paths: tuple[Path, ...], as_json: bool, max_file_mb: i
             for d in result.to_dicts():
                 click.echo(json.dumps(d, ensure_ascii=False))
         else:
-            _show(result)
+            show_read(result)
     for problem in found.problems:  # there, but not read: links out of the corpus, FIFOs, unreadable folders
         failed += 1
         if as_json:
@@ -110,63 +110,10 @@ def parse(base: Settings, paths: tuple[Path, ...], as_json: bool, max_file_mb: i
     if not as_json:
         click.echo(f"{articles} articles from {files} files; {failed} files with errors.")
         if found.skipped:
-            click.echo(f"{len(found.skipped)} skipped: {_skipped(found.skipped)}", err=True)
+            click.echo(f"{len(found.skipped)} skipped: {skipped_text(found.skipped)}", err=True)
     if files == 0:
         click.echo("no corpus files found (looked for .txt, .html, .json, .jsonl, plain or .gz)", err=True)
     sys.exit(1 if failed else 0)
-
-
-def _listed(items, limit: int = 10) -> str:
-    items = list(items)
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
-
-
-def _skipped(entries: list[dict], total: int | None = None) -> str:
-    """Skipped files grouped by reason: "unsupported file type: README, report.pdf; hidden: .git"."""
-    by_reason: dict[str, list[str]] = {}
-    for s in entries:
-        by_reason.setdefault(s.get("reason") or "", []).append(str(s.get("path")))
-    text = "; ".join(f"{reason}: {_listed(paths)}" for reason, paths in by_reason.items())
-    if total is not None and total > len(entries):
-        text += f" (and {total - len(entries)} more)"
-    return text
-
-
-def _show(result: ReadResult) -> None:
-    for art in result.articles:
-        _show_article(art)
-    for reason in result.errors:
-        click.secho(f"ERROR {result.path}: {reason}", fg="red", err=True)
-
-
-def _show_article(art: Article) -> None:
-    click.secho(art.key, bold=True)
-    rows = [
-        ("headline", art.headline),
-        ("section", art.section),
-        ("byline", art.byline),
-        ("published", art.published.isoformat() if art.published else None),
-        ("url", art.url),
-        ("credit", art.credit),
-    ]
-    for name, value in rows:
-        if value:
-            click.echo(f"  {name:<9} {value}")
-    for cap in art.captions:
-        click.echo(f"  caption   {_short(cap, 200)}")
-    words = len(art.body.split())
-    click.echo(f"  body      {words} words: {_short(art.body, 160)}")
-    for q in art.quotes:
-        who = q.source or "(unattributed)"
-        click.echo(f"  quote     [{q.kind}] {who} {q.cue or ''}: {_short(q.text, 140)}")
-    if art.sources:
-        click.echo(f"  sources   {'; '.join(art.sources)}")
-    click.echo()
-
-
-def _short(text: str, width: int) -> str:
-    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
 
 
 @main.command()
@@ -199,7 +146,7 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
     for p in paths:
         if not os.path.lexists(p):
             raise click.ClickException(f"no such file or folder: {escape_name(str(p))}")
-    bar = _progress_bar() if not as_json and sys.stderr.isatty() else None
+    bar = progress_bar() if not as_json and sys.stderr.isatty() else None
     try:
         report = Indexer(settings, workers=workers).run(paths or None, full=full, progress=bar, lock_wait=wait,
                                                         allow_delete=allow_delete)
@@ -216,34 +163,7 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
-    click.echo(f"{report.mode} run in {report.duration_s:.1f}s: {report.added} added, {report.updated} updated, "
-               f"{report.deleted} deleted, {report.unchanged} unchanged, {report.failed_count} failed, "
-               f"{report.skipped_count} skipped; {report.articles} articles in the index (build {report.build}, "
-               f"generation {report.generation}).")
-    for f in report.failed:
-        click.secho(f"  FAILED {f['path']}: {f['reason']}", fg="red", err=True)
-    if report.skipped:
-        click.echo(f"  skipped: {_skipped(report.skipped)}", err=True)
-
-
-def _progress_bar():
-    from tqdm import tqdm
-
-    class Bar:
-        def __init__(self) -> None:
-            self.bar = None
-
-        def __call__(self, done: int, total: int) -> None:
-            if self.bar is None:
-                self.bar = tqdm(total=total, unit="file", desc="indexing", file=sys.stderr, dynamic_ncols=True)
-            self.bar.n = done
-            self.bar.refresh() if done == total or done % 50 == 0 else None
-
-        def close(self) -> None:
-            if self.bar is not None:
-                self.bar.close()
-
-    return Bar()
+    show_report(report)
 
 
 def _request_options(command: Callable) -> Callable:
@@ -282,46 +202,7 @@ def search(settings: Settings, query: tuple[str, ...], as_json: bool, **request:
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
         return
-    _show_results(results)
-
-
-def _show_results(results) -> None:
-    import html
-    import re
-
-    def plain(snippet: str) -> str:
-        return html.unescape(re.sub(r"</?mark>", "", snippet))
-
-    def styled(label: str, snippet: str) -> str:
-        marked = html.unescape(snippet.replace("<mark>", "\x01").replace("</mark>", "\x02"))
-        text = textwrap.fill(label + " ".join(marked.split()), width=100, initial_indent="   ",
-                             subsequent_indent="   ", break_on_hyphens=False)
-        on, off = click.style("\x00", bold=True, fg="yellow").split("\x00")
-        return text.replace("\x01", on).replace("\x02", off)
-
-    first = (results.page - 1) * results.page_size + 1
-    note = " (few articles have every word: showing those with most of them too)" if results.relaxed else ""
-    note += " (time limit reached: partial results)" if results.partial else ""
-    click.echo(f"{results.total} results, page {results.page}, {results.took_ms:.0f} ms{note}")
-    if results.suggestion:
-        click.echo(f"Did you mean: {results.suggestion['q']} ({results.suggestion['total']} results)?")
-    for n, hit in enumerate(results.results, start=first):
-        when = (hit.published or "")[:10]
-        meta = " · ".join(x for x in (when, hit.section, hit.byline) if x)
-        click.echo()
-        click.secho(f"{n}. {plain(hit.snippets.get('headline', '')) or hit.headline}", bold=True)
-        if meta:
-            click.echo(f"   {meta}")
-        for name in ("body", "lede", "caption", "quotes"):
-            if name in hit.snippets:
-                label = {"body": "", "lede": "", "caption": "caption: ", "quotes": "quote: "}[name]
-                click.echo(styled(label, hit.snippets[name]))
-        for q in hit.quotes:
-            click.echo(f"   — {q.get('source') or 'unattributed'} ({q.get('cue') or q.get('kind')})")
-        click.echo(f"   id {hit.id}  matched: {', '.join(hit.matched_fields) or '-'}")
-    for name, values in results.facets.items():
-        if values:
-            click.echo(f"\n{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))
+    show_results(results)
 
 
 @main.command()
@@ -358,47 +239,8 @@ def status(settings: Settings, as_json: bool, check: bool) -> None:
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
         sys.exit(1 if problem else 0)
-    if info["articles"] is not None:
-        click.echo(f"{info['articles']} articles in {info['index']} (build {info['build']}, generation "
-                   f"{info['generation']}, built {info['built']})")
-    else:
-        click.secho(f"Error: {problem}", fg="red", err=True)
-    _show_runs(info.get("runs") or [])
-    if check:
-        c = info["check"]
-        click.echo(f"check: {c['segments']} segments, {c['documents']} documents read, "
-                   f"{len(c['problems'])} problems")
-        for p in c["problems"]:
-            click.secho(f"  PROBLEM {p}", fg="red")
+    show_status(info, problem)
     sys.exit(1 if problem else 0)
-
-
-def _show_runs(runs: list[dict]) -> None:
-    """The runs newest first, a failed one said plainly; the files still failing as of the last good run."""
-    good = next((r for r in reversed(runs) if r.get("status", "ok") == "ok"), None)
-    for n, run in enumerate(reversed(runs)):
-        label = "last run" if n == 0 else "earlier "
-        when = run.get("finished") or run.get("started")
-        if run.get("status", "ok") != "ok":
-            click.secho(f"{label}: {run.get('mode')} at {when} {str(run.get('status')).upper()}: {run.get('error')}",
-                        fg="red" if n == 0 else None)
-            continue
-        failed = run.get("failed_count", len(run.get("failed") or []))
-        click.echo(f"{label}: {run.get('mode')} at {when}, {run.get('added', 0)} added, {run.get('updated', 0)} "
-                   f"updated, {run.get('deleted', 0)} deleted, {failed} failed, {run.get('skipped_count', 0)} "
-                   f"skipped, {run.get('duration_s', 0):.1f}s")
-    if good is None:
-        return
-    listed = good.get("failed") or []
-    failed = good.get("failed_count", len(listed))
-    if failed:
-        click.echo(f"files failing as of the last successful run ({failed}):")
-        for f in listed:  # retried on every run until fixed or removed
-            click.secho(f"  FAILED {f.get('path')}: {f.get('reason')}", fg="red")
-        if failed > len(listed):
-            click.echo(f"  … and {failed - len(listed)} more")
-    if good.get("skipped_count"):
-        click.echo(f"skipped ({good['skipped_count']}): {_skipped(good.get('skipped') or [], good['skipped_count'])}")
 
 
 @main.command()

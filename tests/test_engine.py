@@ -241,7 +241,7 @@ def test_lede_when_the_body_did_not_match(engine: Engine) -> None:
 def test_matched_fields_and_quotes_with_their_source(engine: Engine) -> None:
     hit = first(engine, "bicycles")
     assert "quotes" in hit.matched_fields and "body" in hit.matched_fields
-    assert hit.quotes and hit.quotes[0]["source"] == "Petra Novak"
+    assert hit.quotes and hit.quotes[0].source == "Petra Novak"
     assert "<mark>bicycles</mark>" in hit.snippets["quotes"]
 
 

@@ -81,3 +81,30 @@ def test_an_index_from_before_versions_were_recorded_still_opens(tmp_path: Path)
     (Path(settings.index) / "current" / "schema.json").unlink()
     assert headlines(settings, "harbour") == ["Harbour wall repaired"]
     assert Indexer(settings, workers=1).run().status == "ok"
+
+
+def test_an_index_whose_schema_names_code_that_has_moved_says_to_rebuild(tmp_path: Path, monkeypatch) -> None:
+    """Whoosh pickles the schema with the classes of its analyzers: an index written by a newsearch whose
+    analysis code lived elsewhere cannot be unpickled, and is outdated, not damaged."""
+    import sys
+
+    from whoosh import index as whoosh_index
+
+    settings = build_site(tmp_path / "site", ARTICLES)
+    (tmp_path / "oldcode.py").write_text("from whoosh.analysis import RegexTokenizer\n\n\n"
+                                         "class OldTokenizer(RegexTokenizer):\n    pass\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import oldcode
+
+    build = (Path(settings.index) / "current").resolve()
+    schema = build_schema()
+    schema["body"].analyzer = oldcode.OldTokenizer()
+    writer = whoosh_index.create_in(str(build), schema).writer()
+    writer.add_document(id="x", body="harbour")
+    writer.commit()
+    del sys.modules["oldcode"]
+    (tmp_path / "oldcode.py").unlink()
+    with pytest.raises(IndexOutdated, match="index --full"):
+        Engine(settings).search(SearchRequest.build(q="harbour"))
+    r = create_app(settings).test_client().get("/api/search?q=harbour")
+    assert r.status_code == 503 and r.json["error"]["code"] == "index_outdated"

@@ -15,22 +15,13 @@ import pytest
 from whoosh import query as wq
 
 from search.config import Settings
-from search.engine.docsets import Budget, positive_terms, positive_words
+from search.engine import matching, ranking
+from search.engine.budget import Budget
 from search.engine.engine import Engine
-from search.engine.query import (
-    MAX_CLAUSES,
-    MAX_EXPANSIONS,
-    MAX_QUERY_EXPANSIONS,
-    Group,
-    Not,
-    Word,
-    compile_query,
-    fair_shares,
-    is_plain,
-    parse,
-    words_of,
-)
+from search.engine.query import MAX_EXPANSIONS, MAX_QUERY_EXPANSIONS, compile_query, fair_shares
+from search.engine.ranking import positive_terms, positive_words
 from search.engine.results import Results, SearchRequest
+from search.engine.syntax import MAX_CLAUSES, Group, Not, Word, is_plain, parse, words_of
 from search.index.indexer import Indexer
 
 from .conftest import build_site
@@ -178,18 +169,18 @@ def test_deep_nesting_is_read_as_its_words(engine: Engine) -> None:
 
 
 def test_a_5000_deep_tree_compiles_and_matches_as_its_words(engine: Engine) -> None:
-    """compile_query, Postings.docs and positive_words take any depth, not only what parse gives."""
+    """compile_query, matching.docs and positive_words take any depth, not only what parse gives."""
     v = engine.view()
     node = Word("harbour")
     for n in range(5000):
         node = Group("and", [node]) if n % 2 else Not(Not(node))
     q = compile_query(node, v.searcher.reader())
     plain = compile_query(parse("harbour"), v.searcher.reader())
-    assert np.array_equal(v.postings.docs(q), v.postings.docs(plain))
+    assert np.array_equal(matching.docs(v.postings, q), matching.docs(v.postings, plain))
     deep = wq.Term("body", "harbour")
     for n in range(5000):
         deep = wq.And([deep, wq.Every()]) if n % 3 else wq.Or([deep]) if n % 2 else wq.Not(wq.Not(deep))
-    assert np.array_equal(v.postings.docs(deep), v.postings.docs(wq.Term("body", "harbour")))
+    assert np.array_equal(matching.docs(v.postings, deep), matching.docs(v.postings, wq.Term("body", "harbour")))
     assert positive_words(wq.Or([deep, wq.Term("headline", "ferry")])) == [[("headline", ("ferry",), 1.0)]]
     groups = Word("harbour")
     for _ in range(5000):
@@ -218,7 +209,7 @@ def _expansions(q: wq.Query) -> list[wq.Term]:
 def test_one_word_expands_to_at_most_max_expansions_terms_a_field_the_best_ones(engine: Engine) -> None:
     v = engine.view()
     reader = v.searcher.reader()
-    q = compile_query(parse("body:con*"), reader, lexicon=v.postings.lexicon)
+    q = compile_query(parse("body:con*"), reader, lexicon=v.lexicon)
     found = [t.text for t in _expansions(q)]
     every = [t.decode() for t in reader.expand_prefix("body", "con")]
     assert len(every) > MAX_EXPANSIONS and len(found) == MAX_EXPANSIONS
@@ -226,7 +217,7 @@ def test_one_word_expands_to_at_most_max_expansions_terms_a_field_the_best_ones(
     assert sorted(found) == sorted(by_docs[:MAX_EXPANSIONS])  # the most frequent completions
 
     crowded = CROWDED[0]
-    q = compile_query(parse(f"body:{crowded}~2"), reader, lexicon=v.postings.lexicon)
+    q = compile_query(parse(f"body:{crowded}~2"), reader, lexicon=v.lexicon)
     found = [t.text for t in _expansions(q)]
     assert len(list(reader.terms_within("body", crowded, 2, prefix=1))) > MAX_EXPANSIONS
     assert len(found) == MAX_EXPANSIONS and crowded in found  # the word itself is the closest
@@ -236,7 +227,7 @@ def test_a_query_expands_to_at_most_max_query_expansions_terms_and_says_so(engin
     v = engine.view()
     q_text = " OR ".join(f"{s}~2" for s in (STEMS * 2)[:MAX_CLAUSES])
     budget = Budget()
-    q = compile_query(parse(q_text), v.searcher.reader(), budget=budget, lexicon=v.postings.lexicon)
+    q = compile_query(parse(q_text), v.searcher.reader(), budget=budget, lexicon=v.lexicon)
     assert 0 < len(_expansions(q)) <= MAX_QUERY_EXPANSIONS
     assert budget.cut  # trimmed to fit: the results may miss some spellings
     res = run(engine, q_text)
@@ -297,7 +288,7 @@ def test_did_you_mean_corrects_a_typo_and_copes_with_many(engine: Engine) -> Non
 # -- the fast paths against Whoosh's own public API ------------------------------------------------------
 def test_fuzzy_and_prefix_expansion_find_what_whoosh_finds(engine: Engine) -> None:
     v = engine.view()
-    reader, lexicon = v.searcher.reader(), v.postings.lexicon
+    reader, lexicon = v.searcher.reader(), v.lexicon
     for word in STEMS[:10] + [VARIANTS[s][0] for s in STEMS[10:15]] + ["harbor", "fery", "zzz"]:
         for fieldname in ("headline", "body", "caption"):
             for maxdist in (1, 2):
@@ -311,7 +302,7 @@ def test_fuzzy_and_prefix_expansion_find_what_whoosh_finds(engine: Engine) -> No
 
 def test_did_you_mean_picks_what_whoosh_s_corrector_picks(engine: Engine) -> None:
     v = engine.view()
-    corrector, lexicon = v.searcher.corrector("body"), v.postings.lexicon
+    corrector, lexicon = v.searcher.corrector("body"), v.lexicon
     assert len(v.postings.leaves) == 2  # Whoosh's own lookup, over segments merged, is the restricted Damerau one
     for stem in STEMS[:20]:
         for typo in (_mutate(stem, RNG), stem[0] + stem[2] + stem[1] + stem[3:], stem + "x"):
@@ -324,15 +315,22 @@ def test_phrases_match_what_whoosh_matches(engine: Engine) -> None:
     for text in STOPS + ["harbour ferry", "of the of", "the of"]:
         for fieldname in ("body", "headline"):
             q = wq.Phrase(fieldname, text.split())
-            assert np.array_equal(v.postings.docs(q), np.array(sorted(v.searcher.docs_for_query(q)), dtype=np.int64))
+            theirs = np.array(sorted(v.searcher.docs_for_query(q)), dtype=np.int64)
+            assert np.array_equal(matching.docs(v.postings, q), theirs)
 
 
 def test_the_page_s_matched_terms_are_each_document_s(engine: Engine) -> None:
     v = engine.view()
-    q = compile_query(parse(" OR ".join(FUZZY[:6]) + ' "of the"'), v.searcher.reader(), lexicon=v.postings.lexicon)
+    q = compile_query(parse(" OR ".join(FUZZY[:6]) + ' "of the"'), v.searcher.reader(), lexicon=v.lexicon)
     terms = positive_terms(q)
-    docs = v.postings.docs(q)[:50].tolist()
-    assert docs and v.postings.page_terms(terms, docs) == [v.postings.matched_terms(terms, d) for d in docs]
+    docs = matching.docs(v.postings, q)[:50].tolist()
+    reader = v.searcher.reader()
+
+    def held(d: int) -> list[tuple[str, str]]:  # by Whoosh's own postings: the query terms document d has
+        return [(f, t) for f, forms, _ in terms for t in forms
+                if (f, t) in reader and d in set(reader.postings(f, t).all_ids())]
+
+    assert docs and ranking.page_terms(v.postings, terms, docs) == [held(d) for d in docs]
 
 
 def test_deep_nesting_over_http_is_answered(settings: Settings) -> None:

@@ -261,7 +261,7 @@ def test_the_answer_cache_stays_within_its_byte_bound_and_serves_hits(site: Sett
             answer = cache.get(engine, ("search", repr(req.to_dict())), lambda r=req: engine.search(r))
             assert answer.total >= 1
             assert cache.bytes <= cache.max_bytes
-            held = [v for v, _ in cache._items.values()]
+            held = cache.answers()
             assert sum(size_of(v) for v in held) <= cache.bytes  # (keys are weighed too)
     assert 1 <= len(cache) < len(big)  # the bytes bound, not the count, evicted
     key = ("search", repr(big[-1].to_dict()))

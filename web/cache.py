@@ -33,6 +33,11 @@ class AnswerCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def answers(self) -> list[Any]:
+        """The answers held now, oldest first."""
+        with self._lock:
+            return [value for value, _ in self._items.values()]
+
     def get(self, engine: Engine, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached answer for key under the live index, computing (and keeping) it when absent."""
         if self.size <= 0 or self.max_bytes <= 0:

@@ -31,7 +31,7 @@ worker_connections = 1000  # per worker: connections open at once (slow and idle
 # Load the app once in the master, then fork: workers start fast and share the imported code.
 # Each worker opens its own searcher after the fork (web._EngineHolder), never the master's.
 preload_app = True
-# The backstop for a runaway request (queries are bounded in query.py; see WHOOSH.md on time limits): the worker
+# The backstop for a runaway request (queries are bounded in query.py; see search/WHOOSH.md on time limits): the worker
 # stops itself when one app call has run this long (gunicorn_worker.Worker.notify), as a sync worker is killed.
 timeout = 30
 graceful_timeout = 10

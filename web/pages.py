@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from search import FACETS, MAX_WINDOW, NewsearchError
+from search import FACETS, MAX_QUERY_LENGTH, MAX_WINDOW, PARAMS, NewsearchError
 from web import engine, related
 from web import search as run_search
 from web.params import search_request, url_args
@@ -19,6 +19,7 @@ bp = Blueprint("pages", __name__)
 FACET_LIMIT = 10  # values shown per facet
 PAGE_WINDOW = 2  # page links either side of the current page
 FILTER_LABELS = {**{f.name: f.title for f in FACETS if f.name != "year"}, "from": "From", "to": "To"}
+SORTS = next(p.choices for p in PARAMS if p.name == "sort")  # the orders the engine knows
 
 
 @bp.app_context_processor
@@ -34,7 +35,7 @@ def helpers() -> dict:
     def page_url(n: int) -> str:
         return search_url(page=None if n == 1 else str(n))
 
-    return {"search_url": search_url, "page_url": page_url}
+    return {"search_url": search_url, "page_url": page_url, "sorts": SORTS, "max_query_length": MAX_QUERY_LENGTH}
 
 
 @bp.get("/")

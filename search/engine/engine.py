@@ -1,10 +1,11 @@
-"""The search engine: one searcher per process, refreshed when a new index generation is live.
+"""The search engine: one snapshot of the index per process, replaced when a new index generation is live.
 
-`Engine.search(SearchRequest) -> Results` is the one call behind `newsearch search` and the web API:
-query parsing (query.py), filters, ranking (BM25F with news weights, optional recency boost), relaxed
-any-word matching when all-words finds too little, facets (facets.py), snippets (snippets.py) and
-"did you mean". Never call Searcher.refresh() (see WHOOSH.md): a changed generation or build gets a new
-searcher and the old one is closed.
+`Engine.search(SearchRequest) -> Results` is the one call behind `newsearch search` and the web API. It
+coordinates: the query is parsed and compiled (query.py), matched (matching.py), filtered, ranked
+(ranking.py: BM25F, optional recency boost), relaxed to any-word matching when all-words finds too little,
+and turned into hits (hits.py), facet counts (facets.py) and a did-you-mean (suggest.py). Related articles
+are related.py's, index status status.py's. Searcher.refresh() is never called (search/WHOOSH.md): a changed
+generation or build gets a new snapshot and the old one's searcher is closed.
 """
 
 from __future__ import annotations
@@ -17,34 +18,32 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import reduce
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import whoosh
 from whoosh import query as wq
-from whoosh.searching import Searcher
-from whoosh.util.times import datetime_to_long, long_to_datetime
+from whoosh.util.times import datetime_to_long
 
 from search.config import Settings
-from search.engine.docsets import MISSING, Budget, Postings, positive_terms
-from search.engine.facets import FacetTables
-from search.engine.params import SUGGEST_LIMIT
-from search.engine.query import compile_query, is_plain, parse, words_of
+from search.engine import matching, ranking, related, suggest
+from search.engine.budget import Budget
+from search.engine.hits import hit
+from search.engine.query import compile_query
 from search.engine.results import Hit, Results, SearchRequest
-from search.engine.snippets import best_passage, field_terms, find_spans, lede, line_with_matches, mark
+from search.engine.snapshot import Snapshot
+from search.engine.snippets import SIZES, Sizes
+from search.engine.status import Status, status
+from search.engine.syntax import Node, is_plain, parse, words_of
 from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
 from search.index import fields
-from search.index.analysis import STOP_WORDS, terms
-from search.index.store import MANIFEST, IndexStore, damaged_message, probe
+from search.index.analysis import terms
+from search.index.store import IndexStore, damaged_message, probe
 
-STATUS_RUNS = 10  # job reports shown by status (index/runs.json keeps 20)
-SUGGEST_SCAN = 200  # headline terms looked at per completion request
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
 T = TypeVar("T")
+Page = list[tuple[int, float | None, list[tuple[str, str]]]]  # (docnum, score, matched (field, term)) per hit
 
 
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
@@ -58,33 +57,22 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-@dataclass
-class _View:
-    """An open searcher with the tables built for it; replaced as a whole when the index changes."""
-
-    build: str
-    generation: int
-    searcher: Searcher
-    facets: FacetTables
-    postings: Postings
-    newest: datetime | None
-
-
 class Engine:
     """Answers searches against the live index of one Settings; safe to share between threads."""
 
-    def __init__(self, settings: Settings | None = None, time_limit: float = 2.0) -> None:
+    def __init__(self, settings: Settings | None = None, time_limit: float = 2.0, sizes: Sizes = SIZES) -> None:
         self.settings = settings or Settings.from_env()
         self.store = IndexStore(self.settings.index)
         self.time_limit = time_limit
-        self._view: _View | None = None
+        self.sizes = sizes
+        self._snap: Snapshot | None = None
         self._ix = None
         self._lock = threading.RLock()
-        self._segments: dict = {}  # per-segment facet tables, kept across searchers
+        self._segments: dict = {}  # per-segment facet tables, kept across snapshots
 
-    # -- searcher lifecycle -------------------------------------------------------------------------
-    def view(self) -> _View:
-        """The current searcher; reopened only when the build or its generation changed (a cheap check).
+    # -- snapshot lifecycle -------------------------------------------------------------------------
+    def view(self) -> Snapshot:
+        """The current snapshot; reopened only when the build or its generation changed (a cheap check).
 
         IndexMissing when nothing has been built, IndexDamaged when the live build cannot be opened.
         """
@@ -92,35 +80,29 @@ class Engine:
             build = self.store.current()
             if build is None:
                 raise IndexMissing("no index yet: run `newsearch index` to build one")
-            v = self._view
+            old = self._snap
             try:
-                if (v is not None and v.build == str(build) and self._ix is not None
-                        and self._ix.latest_generation() == v.generation):
-                    return v
+                if (old is not None and old.build == str(build) and self._ix is not None
+                        and self._ix.latest_generation() == old.generation):
+                    return old
                 ix = self.store.open()
-                searcher = ix.searcher()  # for stored fields, the lexicon and key terms: ranking is docsets.py's
-                postings = Postings(searcher)
-                pub = postings.published()
-                dated = pub[pub != MISSING]
-                newest = long_to_datetime(int(dated.max())) if len(dated) else None
-                facets = FacetTables(postings, self._segments)
+                snap = Snapshot.open(ix, str(build), self._segments)
             except NewsearchError:
                 self._drop()
                 raise
             except Exception as e:  # whatever a truncated or missing segment file raises while opening
                 self._drop()
                 raise IndexDamaged(damaged_message(build, e)) from e
-            self._ix = ix
-            self._view = _View(str(build), searcher.reader().generation(), searcher, facets, postings, newest)
-            if v is not None:
-                v.searcher.close()
-            return self._view
+            self._ix, self._snap = ix, snap
+            if old is not None:
+                old.close()
+            return snap
 
     def generation(self) -> tuple[str, int]:
         """(build, generation) of the live index: changes whenever a reindex commits (cheap to ask)."""
         with self._lock:
-            v = self.view()
-            return v.build, v.generation
+            snap = self.view()
+            return snap.build, snap.generation
 
     def close(self) -> None:
         """Close the open searcher."""
@@ -128,11 +110,11 @@ class Engine:
             self._drop()
 
     def _drop(self) -> None:
-        """Forget the open searcher (the next call opens the index again)."""
-        v, self._view, self._ix = self._view, None, None
-        if v is not None:
+        """Forget the open snapshot (the next call opens the index again)."""
+        snap, self._snap, self._ix = self._snap, None, None
+        if snap is not None:
             with contextlib.suppress(Exception):
-                v.searcher.close()
+                snap.close()
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
@@ -147,14 +129,14 @@ class Engine:
             with self._lock:  # other threads of a web worker share this Engine
                 if not isinstance(e, _IO_ERRORS) and self._sound():
                     raise  # raised inside Whoosh, but every part of the index reads: a bug (a 500), not damage
-                build = self._view.build if self._view is not None else self.store.current() or self.store.root
+                build = self._snap.build if self._snap is not None else self.store.current() or self.store.root
                 self._drop()
             raise IndexDamaged(damaged_message(Path(build), e)) from e
 
     def _sound(self) -> bool:
         """True when the open index passes the cheap probe (store.probe)."""
         try:
-            probe(self._view.searcher.reader() if self._view is not None else self.store.open().reader())
+            probe(self._snap.searcher.reader() if self._snap is not None else self.store.open().reader())
         except Exception:
             return False
         return True
@@ -163,13 +145,14 @@ class Engine:
         """A real, tiny search of the live index: opens it, decodes a posting list and reads stored documents
         from every segment. IndexMissing / IndexDamaged when searching would fail (for /healthz)."""
         with self._lock, self._reading():
-            v = self.view()
-            probe(v.searcher.reader())
+            snap = self.view()
+            probe(snap.searcher.reader())
             for fieldname in ("headline", "body"):  # and our own decoding of the postings
-                first = next(iter(v.searcher.reader().lexicon(fieldname)), None)
+                first = next(iter(snap.searcher.reader().lexicon(fieldname)), None)
                 if first is not None:
-                    v.postings.decode(fieldname, first)
-            return {"articles": v.searcher.doc_count(), "build": Path(v.build).name, "generation": v.generation}
+                    snap.postings.decode(fieldname, first)
+            return {"articles": snap.searcher.doc_count(), "build": Path(snap.build).name,
+                    "generation": snap.generation}
 
     # -- search -------------------------------------------------------------------------------------
     @_guarded
@@ -178,188 +161,103 @@ class Engine:
         t0 = time.perf_counter()
         budget = Budget(self.time_limit)  # one deadline for every stage of the request, expansion included
         with self._lock:
-            v = self.view()
-            s = v.searcher
+            snap = self.view()
             node = parse(req.q)
-            q = compile_query(node, s.reader(), budget=budget, lexicon=v.postings.lexicon) if req.q.strip() \
-                else wq.Every()
-            if q is wq.NullQuery and node is not None:  # only stop words: look for them as written
-                q = _exact_words(words_of(node))
-            filters = self._filters(v, req)
+            filters = self._filters(snap, req)
             allowed = _intersect(list(filters.values()))
-            top, every, matched = self._run(v, q, allowed, req, budget)
+            q = self._compile(snap, node, req.q, budget)
+            top, every, matched = self._run(snap, q, allowed, req, budget)
             relaxed = False
-            n_words = len(words_of(node))
-            if is_plain(node) and n_words > 1 and (not len(matched) or len(matched) < RELAX_BELOW and n_words >= 3) \
-                    and not budget.stop():  # no time left to look for more: what was found is partial
-                rq = compile_query(node, s.reader(), relaxed=True, budget=budget, lexicon=v.postings.lexicon)
-                relaxed_run = self._run(v, rq, allowed, req, budget)
+            if self._relax(node, len(matched)) and not budget.stop():  # no time left: what was found is partial
+                rq = compile_query(node, snap.searcher.reader(), relaxed=True, budget=budget, lexicon=snap.lexicon)
+                relaxed_run = self._run(snap, rq, allowed, req, budget)
                 if len(relaxed_run[2]) > len(matched):
-                    q, (top, every, matched), relaxed = rq, relaxed_run, True
-            hits = [self._hit(s, docnum, score, terms) for docnum, score, terms in top]
-            facets = v.facets.count(_facet_docs(v, every, matched, filters))
-            suggestion = self._suggest(v, node, allowed, len(matched), budget) if is_plain(node) else None
+                    (top, every, matched), relaxed = relaxed_run, True
+            hits = [hit(snap.stored(docnum), score, found, self.sizes) for docnum, score, found in top]
+            facets = snap.facets.count(_facet_docs(every, matched, filters))
+            suggestion = suggest.did_you_mean(snap, node, allowed, len(matched), budget) if is_plain(node) else None
         return Results(query=req.to_dict(), total=len(matched), page=req.page, page_size=req.page_size,
                        took_ms=round((time.perf_counter() - t0) * 1000, 2), results=hits, facets=facets,
                        suggestion=suggestion, relaxed=relaxed, partial=budget.cut)
 
-    def _filters(self, v: _View, req: SearchRequest) -> dict[str, np.ndarray]:
+    @staticmethod
+    def _compile(snap: Snapshot, node: Node | None, text: str, budget: Budget) -> wq.Query:
+        """The Whoosh query for what was typed: every article for nothing typed, and for a query of stop
+        words only ("The Who") those words as written."""
+        if not text.strip():
+            return wq.Every()
+        q = compile_query(node, snap.searcher.reader(), budget=budget, lexicon=snap.lexicon)
+        if q is wq.NullQuery and node is not None:
+            q = _exact_words(words_of(node))
+        return q
+
+    @staticmethod
+    def _relax(node: Node | None, found: int) -> bool:
+        """Whether to retry a plain query of several words as any-word: nothing found, or fewer than
+        RELAX_BELOW for three words or more."""
+        n_words = len(words_of(node))
+        return is_plain(node) and n_words > 1 and (not found or found < RELAX_BELOW and n_words >= 3)
+
+    @staticmethod
+    def _filters(snap: Snapshot, req: SearchRequest) -> dict[str, np.ndarray]:
         """The documents each active filter allows (sorted arrays), by filter name."""
         out: dict[str, np.ndarray] = {}
         for facet in fields.FACETS:  # a facet of the same name as a request parameter filters by it
             wanted = getattr(req, facet.name, None)
             if wanted:
-                out[facet.name] = v.facets.docs_with(facet.name, wanted)
+                out[facet.name] = snap.facets.docs_with(facet.name, wanted)
         if req.date_from or req.date_to:
             lo = datetime_to_long(req.date_from) if req.date_from else None
             hi = datetime_to_long(req.date_to) if req.date_to else None
-            out["date"] = v.postings.date_range(lo, hi)
+            out["date"] = matching.date_range(snap.postings, lo, hi)
         return out
 
-    def _run(self, v: _View, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest, budget: Budget):
+    @staticmethod
+    def _run(snap: Snapshot, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest,
+             budget: Budget) -> tuple[Page, np.ndarray, np.ndarray]:
         """The page's (docnum, score, matched terms) and the query's matches without and with the filters
         (matching stops at the budget's deadline and marks it cut)."""
-        p = v.postings
-        every = p.docs(q, budget)
+        p = snap.postings
+        every = matching.docs(p, q, budget)
         matched = every if allowed is None else np.intersect1d(every, allowed, assume_unique=True)
-        start = (req.page - 1) * req.page_size
+        start, end = (req.page - 1) * req.page_size, req.page * req.page_size
         if start >= len(matched):
             return [], every, matched  # a page past the end is empty, not an error
+        scores = None
         if req.sort == "relevance":
-            scores = p.scores(q, matched)
-            if req.recency and v.newest is not None:
-                scores = scores * self._recency(v, matched, req.recency)
-            order = _top(-scores, start + req.page_size)
+            scores = ranking.scores(p, q, matched)
+            if req.recency and snap.newest is not None:
+                scores = scores * ranking.recency(p, matched, req.recency, snap.newest)
+            order = ranking.top(-scores, end)
         else:
-            pub = p.published()[matched]
-            dated = pub != MISSING
-            key = pub.astype(np.float64) * (-1 if req.sort == "newest" else 1)
-            # Dated articles first in both orders (an undated one has no place on a timeline), then date,
-            # then document number for a stable order.
-            order = np.lexsort((matched, key, ~dated))[: start + req.page_size]
-            scores = None
-        page = order[start : start + req.page_size].tolist()
-        found = p.page_terms(positive_terms(q), [int(matched[i]) for i in page])
+            order = ranking.by_date(p, matched, req.sort == "newest", end)
+        page = order[start:end].tolist()
+        found = ranking.page_terms(p, ranking.positive_terms(q), [int(matched[i]) for i in page])
         top = [(int(matched[i]), float(scores[i]) if scores is not None else None, found[n])
                for n, i in enumerate(page)]
         return top, every, matched
 
-    @staticmethod
-    def _recency(v: _View, matched: np.ndarray, weight: float) -> np.ndarray:
-        """1 + weight for the newest article, halving every 180 days before it; 1 for undated ones."""
-        pub = v.postings.published()[matched]
-        dated = pub != MISSING
-        newest = datetime_to_long(v.newest)
-        age_days = np.where(dated, (newest - np.minimum(pub, newest).astype(np.float64)) / 864e9, np.inf)
-        return 1.0 + weight * np.power(0.5, age_days / 180.0)
-
-    # -- hits, snippets, suggestions ------------------------------------------------------------------
-    def _hit(self, s: Searcher, docnum: int, score: float | None, query_terms: list) -> Hit:
-        """One result: stored fields, the fields its matched terms are in, and their snippets."""
-        stored = s.stored_fields(docnum)
-        data = stored.get("data") or {}
-        matched: list[str] = []
-        snippets: dict[str, str] = {}
-        quote_hits: list[dict[str, Any]] = []
-        for f in fields.FIELDS:
-            name = f.name
-            words = field_terms(query_terms, name)
-            if not words:
-                continue
-            if not (f.stored and f.snippet):
-                matched.append(name)
-                continue
-            text = stored.get(name) or ""
-            spans = find_spans(text, words)
-            if not spans:
-                continue
-            matched.append(name)
-            if f.snippet == "whole":
-                snippets[name] = mark(text, spans)
-            elif f.snippet == "passage":
-                snippets[name] = best_passage(text, spans)
-            else:
-                snippets[name], line = line_with_matches(text, spans)
-                if f.lines_of == "quotes" and 0 <= line < len(data.get("quotes") or []):
-                    quote_hits.append(data["quotes"][line])  # the line is that quote
-        for f in fields.FIELDS:  # the body did not match: its first sentences, so a hit is never blank
-            if f.snippet == "passage" and f.name not in snippets:
-                snippets["lede"] = lede(stored.get(f.name) or "")
-        return Hit(
-            id=stored["id"], url=stored.get("url"), headline=stored.get("headline") or "",
-            section=stored.get("section_f"), byline=stored.get("byline") or None,
-            published=data.get("published"), score=round(score, 4) if score is not None else None,
-            matched_fields=matched, snippets=snippets, quotes=quote_hits,
-        )
-
-    def _suggest(self, v: _View, node, allowed: np.ndarray | None, total: int, budget: Budget) -> dict | None:
-        """A corrected query, offered only when it finds more than the query as typed (and only while the
-        request's time lasts: a suggestion is a convenience, skipped without marking the results partial)."""
-        if budget.over():
-            return None
-        s = v.searcher
-        words = words_of(node)
-        lexicon = v.postings.lexicon  # Whoosh's corrector("body").suggest(w, limit=1, maxdist=2, prefix=1), faster
-        reader = s.reader()
-        corrected, changed = [], False
-        for w in words:
-            lw = w.lower()
-            if reader.doc_frequency("body", lw) + reader.doc_frequency("headline", lw) >= 3 or not w.isalpha():
-                corrected.append(w)
-                continue
-            option = lexicon.closest("body", lw, maxdist=2)
-            if option and option != lw:
-                corrected.append(option)
-                changed = True
-            else:
-                corrected.append(w)
-        if not changed or budget.over():
-            return None
-        text = " ".join(corrected)
-        own = Budget(deadline=budget.deadline)  # cutting this count short says nothing about the results
-        found = v.postings.docs(compile_query(parse(text), reader, budget=own, lexicon=lexicon), own)
-        if own.cut:
-            return None
-        count = len(found if allowed is None else np.intersect1d(found, allowed, assume_unique=True))
-        return {"q": text, "total": count} if count > total else None
-
-    # -- articles -----------------------------------------------------------------------------------
+    # -- articles, completions, status ----------------------------------------------------------------
     @_guarded
     def article(self, article_id: str) -> dict[str, Any]:
-        """The full stored article for an id; NotFound when there is none."""
+        """The full stored article for an id (StoredArticle.to_dict); NotFound when there is none."""
         with self._lock:
-            s = self.view().searcher
-            docnum = s.document_number(id=article_id)
-            if docnum is None:
-                raise NotFound(f"no article with id {article_id!r}")
-            stored = s.stored_fields(docnum)
-            data = stored.get("data") or {}
-            return {
-                "id": stored["id"], "url": stored.get("url"), "headline": stored.get("headline") or "",
-                "section": stored.get("section_f"), "byline": stored.get("byline") or None,
-                "published": data.get("published"), "captions": data.get("captions", []),
-                "credit": data.get("credit"), "body": stored.get("body") or "",
-                "blockquotes": data.get("blockquotes", []), "quotes": data.get("quotes", []),
-                "sources": data.get("sources", []), "path": data.get("path"),
-                **{f.name: stored.get(f.name) or "" for f in fields.FIELDS if f.extra and f.stored},
-            }
+            snap = self.view()
+            return snap.stored(self._docnum(snap, article_id)).to_dict()
 
     @_guarded
     def more_like_this(self, article_id: str, count: int = 5) -> list[Hit]:
         """Articles most like the given one (by its distinctive body and headline terms)."""
         with self._lock:
-            s = self.view().searcher
-            docnum = s.document_number(id=article_id)
-            if docnum is None:
-                raise NotFound(f"no article with id {article_id!r}")
-            q = _like(s, docnum)
-            p = self._view.postings
-            matched = p.docs(q)
-            matched = matched[matched != docnum]
-            scores = p.scores(q, matched)
-            query_terms = positive_terms(q)
-            return [self._hit(s, int(matched[i]), float(scores[i]), p.matched_terms(query_terms, int(matched[i])))
-                    for i in _top(-scores, count)]
+            snap = self.view()
+            return related.more_like_this(snap, self._docnum(snap, article_id), count, self.sizes)
+
+    @staticmethod
+    def _docnum(snap: Snapshot, article_id: str) -> int:
+        docnum = snap.docnum(article_id)
+        if docnum is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        return docnum
 
     @_guarded
     def count(self) -> int:
@@ -370,67 +268,14 @@ class Engine:
     @_guarded
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of what has been typed: source names, then the last word completed from headlines."""
-        text = " ".join(prefix.split())[:200]
-        if not text:
-            return []
-        limit = max(1, min(limit, SUGGEST_LIMIT))
         with self._lock:
-            v = self.view()
-            reader = v.searcher.reader()
-            head, _, last = text.rpartition(" ")
-            out: list[str] = []
-            lowered = text.lower()
-            for name in v.facets.values.get("source", []):  # whole source names first: "Al Jaz" -> Al Jazeera
-                if name.lower().startswith(lowered) and name not in out:
-                    out.append(name)
-                    if len(out) >= limit:
-                        return out
-            folded = terms(last)
-            if not folded or len(folded[-1]) < 2:
-                return out
-            candidates = []
-            for n, t in enumerate(reader.expand_prefix("headline", folded[-1])):
-                if n >= SUGGEST_SCAN:
-                    break
-                word = t.decode("utf-8") if isinstance(t, bytes) else t
-                if word not in STOP_WORDS:
-                    candidates.append((reader.doc_frequency("headline", word), word))
-            for _, word in sorted(candidates, key=lambda c: (-c[0], c[1])):
-                completion = f"{head} {word}".strip()
-                if completion not in out:
-                    out.append(completion)
-                if len(out) >= limit:
-                    break
-            return out
+            return suggest.completions(self.view(), prefix, limit)
 
     @_guarded
-    def status(self) -> dict[str, Any]:
+    def status(self) -> Status:
         """What the live index holds and how it was built: for `newsearch status` and /api/status."""
         with self._lock:
-            v = self.view()
-            runs = self.store.runs()
-            build = Path(v.build)
-            return {
-                "articles": v.searcher.doc_count(),
-                "build": build.name,
-                "generation": v.generation,
-                "built": _mtime_iso(build / MANIFEST) or _mtime_iso(build),
-                "index": str(self.store.root),
-                "last_run": runs[-1] if runs else None,
-                "runs": runs[-STATUS_RUNS:],  # the last reports, newest last
-            }
-
-
-def _like(s: Searcher, docnum: int) -> wq.Query:
-    """The distinctive words of an article (headline and body, stop words aside) as a weighted any-word query."""
-    scores: dict[str, float] = {}
-    for fieldname, numterms in (("headline", 5), ("body", 30)):
-        for term, score in s.key_terms([docnum], fieldname, numterms=numterms):
-            if term not in STOP_WORDS and len(term) > 2 and term.isalpha():
-                scores[term] = max(scores.get(term, 0.0), score)
-    top = sorted(scores.items(), key=lambda kv: -kv[1])[:25]
-    subs = [wq.Term(f, term, boost=score * w) for term, score in top for f, w in (("body", 1.0), ("headline", 1.5))]
-    return wq.Or(subs) if subs else wq.NullQuery
+            return status(self.view(), self.store)
 
 
 def _exact_words(query_words: list[str]) -> wq.Query:
@@ -441,42 +286,21 @@ def _exact_words(query_words: list[str]) -> wq.Query:
     return wq.And([wq.Or([wq.Term(f, t) for f in ("headline", "body")]) for t in toks])
 
 
-
-
-def _facet_docs(v: _View, every: np.ndarray, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict:
+def _facet_docs(every: np.ndarray, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The documents each facet is counted over: the query's matches under every filter but the facet's
     own, so that choosing one section still shows what the others would add (OR within a field)."""
     out = {}
     for name in (f.name for f in fields.FACETS):
         if name in filters:
-            out[name] = _intersect([every, *(f for key, f in filters.items() if key != name)])
+            out[name] = matching.intersect([every, *(f for key, f in filters.items() if key != name)])
         else:
             out[name] = matched
     return out
 
 
 def _intersect(parts: list[np.ndarray]) -> np.ndarray | None:
-    """Sorted intersection of sorted arrays, smallest first; None (no restriction) when there are none."""
-    if not parts:
-        return None
-    return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted(parts, key=len))
-
-
-def _mtime_iso(path: Path) -> str | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
-    except OSError:
-        return None
-
-
-def _top(keys: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n smallest keys in order (ties by position, i.e. document number)."""
-    if n < len(keys):
-        part = np.argpartition(keys, n - 1)[:n]
-        cutoff = keys[part].max()
-        part = np.flatnonzero(keys <= cutoff)  # keep every tie at the cutoff so the order stays stable
-        return part[np.lexsort((part, keys[part]))][:n]
-    return np.lexsort((np.arange(len(keys)), keys))
+    """Sorted intersection of sorted arrays; None (no restriction) when there are none."""
+    return matching.intersect(parts) if parts else None
 
 
 _IO_ERRORS = (OSError, EOFError, zlib.error, pickle.UnpicklingError)  # reading or decoding the files themselves

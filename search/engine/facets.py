@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from search.engine.docsets import Postings, _decode
+from search.engine.postings import Postings, segment_postings
 from search.index import fields
 
 MAX_VALUES = 20  # facet values returned per field
@@ -100,15 +100,9 @@ def _segment_key(leaf: Any) -> str:
 def _segment_table(leaf: Any, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """One segment's facet values with their (segment-local) documents, deletions ignored."""
     values, docs, codes = [], [], []
-    if fieldname in leaf.indexed_field_names():
-        fmt = leaf.schema[fieldname].format
-        for term, _info in leaf.iter_field(fieldname):
-            parts: list[np.ndarray] = []
-            _decode(leaf._terms.matcher(fieldname, term, fmt), 0, parts, [])  # noqa: SLF001 - raw postings
-            if parts:
-                ids = np.concatenate(parts)
-                docs.append(ids)
-                codes.append(np.full(len(ids), len(values), dtype=np.int32))
-                values.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+    for term, ids in segment_postings(leaf, fieldname):
+        docs.append(ids)
+        codes.append(np.full(len(ids), len(values), dtype=np.int32))
+        values.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
     return (values, np.concatenate(docs) if docs else np.zeros(0, np.int64),
             np.concatenate(codes) if codes else np.zeros(0, np.int32))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, time
 from typing import Any
 
+from search.articles import Quote
 from search.dates import parse_date
 from search.engine.params import (
     BY_NAME,
@@ -125,14 +126,17 @@ class Hit:
     section: str | None
     byline: str | None
     published: str | None
-    score: float
-    matched_fields: list[str]
-    snippets: dict[str, str]
-    quotes: list[dict[str, Any]]
+    score: float | None = None  # None when the order is not by relevance (sort by date)
+    matched_fields: list[str] = field(default_factory=list)
+    snippets: dict[str, str] = field(default_factory=dict)
+    quotes: list[Quote] = field(default_factory=list)  # the quotes whose words matched, with their sources
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape of a hit."""
-        return asdict(self)
+        return {"id": self.id, "url": self.url, "headline": self.headline, "section": self.section,
+                "byline": self.byline, "published": self.published, "score": self.score,
+                "matched_fields": list(self.matched_fields), "snippets": dict(self.snippets),
+                "quotes": [q.to_dict() for q in self.quotes]}
 
 
 @dataclass
@@ -152,6 +156,6 @@ class Results:
 
     def to_dict(self) -> dict[str, Any]:
         """The one JSON shape of results: `newsearch search --json` and `GET /api/search` print this."""
-        d = asdict(self)
+        d = asdict(replace(self, results=[]))
         d["results"] = [h.to_dict() for h in self.results]
         return d

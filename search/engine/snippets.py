@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from html import escape
 
 from search.index.analysis import WORD, fold
 
-WINDOW = 220  # characters of the densest window of matches in a body
-MAX_SNIPPET = 360  # a sentence-bounded snippet never grows past this
-SCAN_LIMIT = 200_000  # matches beyond this many characters of a huge body are not looked for
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 Span = tuple[int, int]
 
 
-def find_spans(text: str, wanted: set[str], limit: int = SCAN_LIMIT) -> list[Span]:
+@dataclass(frozen=True)
+class Sizes:
+    """How long snippets are (characters); the engine passes one to every snippet it cuts."""
+
+    window: int = 220  # the densest window of matches in a body
+    longest: int = 360  # a sentence-bounded snippet never grows past this
+    scan: int = 200_000  # matches beyond this many characters of a huge body are not looked for
+
+
+SIZES = Sizes()
+
+
+def find_spans(text: str, wanted: set[str], limit: int = SIZES.scan) -> list[Span]:
     """Character spans of the words of `text` (its first `limit` characters) whose index term is wanted."""
     if not wanted:
         return []
@@ -48,29 +58,29 @@ def mark(text: str, spans: list[Span]) -> str:
     return "".join(out)
 
 
-def best_passage(text: str, spans: list[Span]) -> str:
+def best_passage(text: str, spans: list[Span], sizes: Sizes = SIZES) -> str:
     """The densest window of matches, widened to sentence boundaries, marked and escaped."""
     if not spans:
-        return lede(text)
+        return lede(text, sizes)
     best, best_score = (0, 0), (-1, -1)
     for i, (start, _) in enumerate(spans):
         k = i
-        while k + 1 < len(spans) and spans[k + 1][1] - start <= WINDOW:
+        while k + 1 < len(spans) and spans[k + 1][1] - start <= sizes.window:
             k += 1
         window_words = {text[s:e].lower() for s, e in spans[i : k + 1]}
         score = (len(window_words), k - i + 1)
         if score > best_score:
             best, best_score = (i, k), score
     i, k = best
-    start, end = _widen(text, spans[i][0], spans[k][1])
+    start, end = _widen(text, spans[i][0], spans[k][1], sizes.longest)
     inside = [(s - start, e - start) for s, e in spans[i : k + 1] if s >= start and e <= end]
     body = mark(text[start:end], inside)
     return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
 
 
-def _widen(text: str, start: int, end: int) -> Span:
-    """Grow [start, end) to the sentence around it, within MAX_SNIPPET characters."""
-    room = max(0, MAX_SNIPPET - (end - start))
+def _widen(text: str, start: int, end: int, longest: int) -> Span:
+    """Grow [start, end) to the sentence around it, within `longest` characters."""
+    room = max(0, longest - (end - start))
     lo = max(0, start - room // 2)
     begin = lo
     for m in _SENTENCE_END.finditer(text, lo, start):
@@ -78,7 +88,7 @@ def _widen(text: str, start: int, end: int) -> Span:
     if begin == lo and lo > 0:  # no sentence start in reach: start at a word
         sp = text.find(" ", lo, start)
         begin = sp + 1 if sp != -1 else lo
-    hi = min(len(text), end + max(0, MAX_SNIPPET - (end - begin)))
+    hi = min(len(text), end + max(0, longest - (end - begin)))
     m = _SENTENCE_END.search(text, end, hi)
     if m:
         stop = m.start()
@@ -90,16 +100,16 @@ def _widen(text: str, start: int, end: int) -> Span:
     return begin, stop
 
 
-def lede(text: str) -> str:
+def lede(text: str, sizes: Sizes = SIZES) -> str:
     """The opening sentences of a text, escaped (the fallback when the body did not match)."""
     text = text.strip()
-    if len(text) <= MAX_SNIPPET:
+    if len(text) <= sizes.longest:
         return escape(text, quote=False)
-    _, stop = _widen(text, 0, min(len(text), 160))
+    _, stop = _widen(text, 0, min(len(text), 160), sizes.longest)
     return escape(text[:stop], quote=False) + (" …" if stop < len(text) else "")
 
 
-def line_with_matches(text: str, spans: list[Span]) -> tuple[str, int]:
+def line_with_matches(text: str, spans: list[Span], sizes: Sizes = SIZES) -> tuple[str, int]:
     """For multi-line fields (captions, quotes): the line with the most matches, marked; and its index."""
     if not spans:
         return "", -1
@@ -112,6 +122,6 @@ def line_with_matches(text: str, spans: list[Span]) -> tuple[str, int]:
     lo, hi, n = best
     line_spans = [(s - lo, e - lo) for s, e in spans if lo <= s and e <= hi]
     line = text[lo:hi]
-    if len(line) > MAX_SNIPPET:
-        return best_passage(line, line_spans), n
+    if len(line) > sizes.longest:
+        return best_passage(line, line_spans, sizes), n
     return mark(line, line_spans), n

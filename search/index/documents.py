@@ -5,13 +5,15 @@ on, so that a record Whoosh cannot store is that record's failure and not the ru
 valid Unicode (a lone surrogate from a JSON `\\ud800` escape cannot be encoded) is repaired, and a
 publication date the index cannot hold (Whoosh stores naive UTC datetimes; year 1 with an offset, or
 year 9999 west of UTC, overflow) is refused with a reason. `article()` rebuilds an Article from a stored
-document, so a full rebuild can keep what it could not read again.
+document, so a full rebuild can keep what it could not read again; `StoredArticle` is that Article with its id
+and the stored text of each field, the one typed view of a stored document the engine reads (hits, the
+article API, more-like-this).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,6 +91,38 @@ def article(stored: dict[str, Any]) -> Article:
         record=data.get("record"),
         fields={f.name: stored[f.name] for f in FIELDS if f.extra and f.stored and stored.get(f.name)},
     )
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the index holds it: its id, the Article it was made from, and each stored field's text
+    as indexed (what snippets are cut from)."""
+
+    id: str
+    article: Article
+    texts: dict[str, str]
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> StoredArticle:
+        """The typed view of Whoosh's stored fields for one document."""
+        return cls(id=stored["id"], article=article(stored),
+                   texts={f.name: stored.get(f.name) or "" for f in FIELDS if f.stored})
+
+    @property
+    def published(self) -> str | None:
+        """The publication time as the reader found it (ISO 8601, its own offset), or None."""
+        return self.article.published.isoformat() if self.article.published else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape of a whole article (`GET /api/article/<id>`)."""
+        a = self.article
+        return {
+            "id": self.id, "url": a.url, "headline": a.headline, "section": a.section, "byline": a.byline,
+            "published": self.published, "captions": list(a.captions), "credit": a.credit, "body": a.body,
+            "blockquotes": list(a.blockquotes), "quotes": [q.to_dict() for q in a.quotes],
+            "sources": list(a.sources), "path": a.path,
+            **{f.name: a.fields.get(f.name, "") for f in FIELDS if f.extra and f.stored},
+        }
 
 
 def _utc(when: datetime | None) -> datetime | None:

@@ -1,7 +1,7 @@
 """The field registry: every searchable field and facet of an article, declared once.
 
 From these declarations come the Whoosh schema (schema.py), the stored document (documents.py), the query
-language's field names and default fields with their BM25F weights (engine/query.py), the length
+language's field names and default fields with their BM25F weights (engine/syntax.py, engine/query.py), the length
 normalisation of ranking, the snippet policy of hits, the facets and their filters, and the OpenAPI schemas.
 Adding a searchable field is one `Field` here (or `registered(...)` at run time), the reader that fills it
 (`Article.fields[name]` for a field the Article has no attribute for) and, to show it, the templates.

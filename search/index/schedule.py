@@ -4,7 +4,7 @@ Runs the incremental indexer on a schedule in the foreground (for a container or
 logs one line per run, survives a failing run, and on SIGTERM or Ctrl-C stops taking new runs and lets
 the run in progress finish (every file's reading is time-limited, so it does finish); a second signal
 stops that run at the next file, leaving the index as it was (a writer killed outright would also leave
-the last commit intact, see WHOOSH.md, but finishing is kinder to the next run). APScheduler does the timing.
+the last commit intact, see search/WHOOSH.md, but finishing is kinder to the next run). APScheduler does the timing.
 """
 
 from __future__ import annotations

@@ -1,13 +1,18 @@
-"""The index directory: builds, the `current` pointer, each build's manifest, the job lock and run reports.
+"""The index folder on disk, shared by the indexer (which writes builds) and the engine (which reads the live one).
 
     index/
-      current -> builds/20261125T010203-1a2b   (symlink, swapped atomically by a full rebuild)
-      builds/<build id>/                       (a Whoosh index + manifest.json: file -> hash, article ids)
-      .lock                                    (flock: one indexing job at a time, freed if the job dies)
-      runs.json                                (the last N job reports)
+      current -> builds/20261125T010203-1a2b   symlink to the live build, swapped atomically (os.replace)
+      builds/<build id>/                       a Whoosh index, plus:
+        manifest.json                          file key -> hash, size, mtime, ctime, articles (a count), error
+        schema.json                            {"schema": fields.schema_version()}: the fields it was built with
+      .lock                                    flock: one indexing job at a time, freed if the job dies
+      runs.json                                the last KEEP_RUNS job reports (written under .runs.lock)
 
-Incremental runs commit new generations into the current build; a full rebuild writes a new build beside
-it and swaps `current` only when complete, so readers never see a half-built index (see WHOOSH.md).
+Incremental runs commit new generations into the current build; a full rebuild writes a new build beside it
+and swaps `current` only when complete, keeping the previous build for rollback, so readers never see a
+half-built index (see search/WHOOSH.md); what a killed job left behind is removed by the next one. `open()`
+raises IndexOutdated for a build made with other fields (run `newsearch index --full`) and IndexDamaged for one
+that cannot be read; `probe()` is the cheap read of every segment behind health checks.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
@@ -35,6 +40,29 @@ MANIFEST = "manifest.json"
 VERSION = "schema.json"  # the fields a build was made with (fields.schema_version)
 RUNS = "runs.json"
 KEEP_RUNS = 20
+
+
+class RunReport(TypedDict, total=False):
+    """One indexing run as runs.json records it (indexer.IndexReport.to_dict); older runs may lack keys."""
+
+    started: str
+    finished: str
+    duration_s: float
+    mode: str  # incremental | full
+    status: str  # ok | failed | refused | stopped | skipped
+    error: str | None
+    added: int
+    updated: int
+    deleted: int
+    unchanged: int
+    failed: list[dict[str, str]]  # {"path", "reason"}
+    failed_count: int
+    skipped: list[dict[str, str]]
+    skipped_count: int
+    kept: int
+    articles: int
+    build: str
+    generation: int
 
 
 class IndexStore:
@@ -63,13 +91,16 @@ class IndexStore:
         build = self.current()
         if build is None:
             raise IndexMissing(f"no index at {self.root}: run `newsearch index` first")
+        outdated = IndexOutdated(f"the index in {build.name} was built by another version of newsearch (its "
+                                 "fields differ): run `newsearch index --full` to rebuild it from the corpus")
         try:
             ix = whoosh_index.open_dir(str(build))
+        except ImportError as e:  # its pickled schema names analysis classes of ours that have moved
+            raise outdated from e
         except Exception as e:  # a truncated or missing TOC shows as any of a dozen exceptions
             raise IndexDamaged(damaged_message(build, e)) from e
         if not self._same_fields(build, ix):
-            raise IndexOutdated(f"the index in {build.name} was built by another version of newsearch (its fields "
-                                "differ): run `newsearch index --full` to rebuild it from the corpus")
+            raise outdated
         return ix
 
     @staticmethod
@@ -165,7 +196,7 @@ class IndexStore:
         finally:
             os.close(fd)
 
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self) -> list[RunReport]:
         """The last job reports, newest last ([] when there are none or the file is unreadable)."""
         try:
             runs = json.loads((self.root / RUNS).read_text(encoding="utf-8"))

@@ -147,14 +147,15 @@ class _Collector:
     def end(self, tag: str) -> None:
         depth = self.depth
         if self.top == depth:
-            self._close(self.frames.pop())
+            self.close_frame(self.frames.pop())
             self.top = self.frames[-1].depth if self.frames else -1
         if depth <= TRACK_DEPTH:
             self.serials.pop()
             self.classes.pop()
         self.depth = depth - 1
 
-    def _close(self, frame: _Frame) -> None:
+    def close_frame(self, frame: _Frame) -> None:
+        """End one open element: its skeleton node, its text depth counts, its paragraph."""
         if frame.skeleton:
             self.builder.end(frame.tag)
             self.skeleton_depth -= 1
@@ -204,7 +205,7 @@ def stream_read(text: str) -> tuple[HtmlElement, str]:
     parser.close()
     while collector.frames:  # the parser closes what a page leaves open; this is only a safety net
         collector.depth = collector.frames[-1].depth
-        collector._close(collector.frames.pop())
+        collector.close_frame(collector.frames.pop())
     collector.top = -1
     collector.builder.end("html")
     return collector.builder.close(), _body(collector)

@@ -15,9 +15,10 @@ import stat
 import zlib
 from pathlib import Path
 
+from search.config import Settings
 from search.errors import ReadError
 
-MAX_BYTES = 64 * 1024 * 1024  # decompressed size limit per file; larger files are reported, not read
+MAX_BYTES = Settings().max_file_bytes  # decompressed size limit per file (NEWSEARCH_MAX_FILE_MB's default)
 GZIP_MAGIC = b"\x1f\x8b"
 
 

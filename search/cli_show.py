@@ -1,0 +1,195 @@
+"""The text `newsearch` prints: articles as parsed, index reports, search results, index status and runs.
+
+The commands in cli.py parse arguments and call the core; these turn what it returns into lines for a
+terminal (with --json the commands print the values' to_dict() instead, as the JSON API serves them).
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from search.articles import Article, ReadResult
+
+if TYPE_CHECKING:
+    from search.engine.results import Results
+    from search.index.report import IndexReport
+
+
+def listed(items: Iterable[str], limit: int = 10) -> str:
+    """The first `limit` items, comma-separated, and how many more there are."""
+    items = list(items)
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def skipped_text(entries: list[dict], total: int | None = None) -> str:
+    """Skipped files grouped by reason: "unsupported file type: README, report.pdf; hidden: .git"."""
+    by_reason: dict[str, list[str]] = {}
+    for s in entries:
+        by_reason.setdefault(s.get("reason") or "", []).append(str(s.get("path")))
+    text = "; ".join(f"{reason}: {listed(paths)}" for reason, paths in by_reason.items())
+    if total is not None and total > len(entries):
+        text += f" (and {total - len(entries)} more)"
+    return text
+
+
+def show_read(result: ReadResult) -> None:
+    """`newsearch parse`: the articles read from one file, then its errors (on stderr)."""
+    for art in result.articles:
+        show_article(art)
+    for reason in result.errors:
+        click.secho(f"ERROR {result.path}: {reason}", fg="red", err=True)
+
+
+def show_article(art: Article) -> None:
+    """One article as parsed: its fields, captions, body length, quotes and sources."""
+    click.secho(art.key, bold=True)
+    rows = [
+        ("headline", art.headline),
+        ("section", art.section),
+        ("byline", art.byline),
+        ("published", art.published.isoformat() if art.published else None),
+        ("url", art.url),
+        ("credit", art.credit),
+    ]
+    for name, value in rows:
+        if value:
+            click.echo(f"  {name:<9} {value}")
+    for cap in art.captions:
+        click.echo(f"  caption   {short(cap, 200)}")
+    words = len(art.body.split())
+    click.echo(f"  body      {words} words: {short(art.body, 160)}")
+    for q in art.quotes:
+        who = q.source or "(unattributed)"
+        click.echo(f"  quote     [{q.kind}] {who} {q.cue or ''}: {short(q.text, 140)}")
+    if art.sources:
+        click.echo(f"  sources   {'; '.join(art.sources)}")
+    click.echo()
+
+
+def short(text: str, width: int) -> str:
+    """The text on one line, cut at a word to at most `width` characters."""
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
+
+
+def show_report(report: IndexReport) -> None:
+    """An indexing run's report: the counts, then each file that failed and the files skipped."""
+    click.echo(f"{report.mode} run in {report.duration_s:.1f}s: {report.added} added, {report.updated} updated, "
+               f"{report.deleted} deleted, {report.unchanged} unchanged, {report.failed_count} failed, "
+               f"{report.skipped_count} skipped; {report.articles} articles in the index (build {report.build}, "
+               f"generation {report.generation}).")
+    for f in report.failed:
+        click.secho(f"  FAILED {f['path']}: {f['reason']}", fg="red", err=True)
+    if report.skipped:
+        click.echo(f"  skipped: {skipped_text(report.skipped)}", err=True)
+
+
+def progress_bar() -> Any:
+    """A progress callback for Indexer.run that draws a bar on stderr (drawn on the first call); close() it."""
+    from tqdm import tqdm
+
+    class Bar:
+        def __init__(self) -> None:
+            self.bar = None
+
+        def __call__(self, done: int, total: int) -> None:
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="file", desc="indexing", file=sys.stderr, dynamic_ncols=True)
+            self.bar.n = done
+            self.bar.refresh() if done == total or done % 50 == 0 else None
+
+        def close(self) -> None:
+            if self.bar is not None:
+                self.bar.close()
+
+    return Bar()
+
+
+def show_results(results: Results) -> None:
+    """`newsearch search`: the count, did-you-mean, each hit with its snippets marked, then the facets."""
+    import html
+    import re
+
+    def plain(snippet: str) -> str:
+        return html.unescape(re.sub(r"</?mark>", "", snippet))
+
+    def styled(label: str, snippet: str) -> str:
+        marked = html.unescape(snippet.replace("<mark>", "\x01").replace("</mark>", "\x02"))
+        text = textwrap.fill(label + " ".join(marked.split()), width=100, initial_indent="   ",
+                             subsequent_indent="   ", break_on_hyphens=False)
+        on, off = click.style("\x00", bold=True, fg="yellow").split("\x00")
+        return text.replace("\x01", on).replace("\x02", off)
+
+    first = (results.page - 1) * results.page_size + 1
+    note = " (few articles have every word: showing those with most of them too)" if results.relaxed else ""
+    note += " (time limit reached: partial results)" if results.partial else ""
+    click.echo(f"{results.total} results, page {results.page}, {results.took_ms:.0f} ms{note}")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion['q']} ({results.suggestion['total']} results)?")
+    for n, hit in enumerate(results.results, start=first):
+        when = (hit.published or "")[:10]
+        meta = " · ".join(x for x in (when, hit.section, hit.byline) if x)
+        click.echo()
+        click.secho(f"{n}. {plain(hit.snippets.get('headline', '')) or hit.headline}", bold=True)
+        if meta:
+            click.echo(f"   {meta}")
+        for name in ("body", "lede", "caption", "quotes"):
+            if name in hit.snippets:
+                label = {"body": "", "lede": "", "caption": "caption: ", "quotes": "quote: "}[name]
+                click.echo(styled(label, hit.snippets[name]))
+        for q in hit.quotes:
+            click.echo(f"   — {q.source or 'unattributed'} ({q.cue or q.kind})")
+        click.echo(f"   id {hit.id}  matched: {', '.join(hit.matched_fields) or '-'}")
+    for name, values in results.facets.items():
+        if values:
+            click.echo(f"\n{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))
+
+
+def show_status(info: dict[str, Any], problem: str | None) -> None:
+    """`newsearch status`: what the live index holds (or what is wrong with it), the runs, the check."""
+    if info["articles"] is not None:
+        click.echo(f"{info['articles']} articles in {info['index']} (build {info['build']}, generation "
+                   f"{info['generation']}, built {info['built']})")
+    else:
+        click.secho(f"Error: {problem}", fg="red", err=True)
+    show_runs(info.get("runs") or [])
+    if "check" in info:
+        c = info["check"]
+        click.echo(f"check: {c['segments']} segments, {c['documents']} documents read, "
+                   f"{len(c['problems'])} problems")
+        for p in c["problems"]:
+            click.secho(f"  PROBLEM {p}", fg="red")
+
+
+def show_runs(runs: list[dict]) -> None:
+    """The runs newest first, a failed one said plainly; the files still failing as of the last good run."""
+    good = next((r for r in reversed(runs) if r.get("status", "ok") == "ok"), None)
+    for n, run in enumerate(reversed(runs)):
+        label = "last run" if n == 0 else "earlier "
+        when = run.get("finished") or run.get("started")
+        if run.get("status", "ok") != "ok":
+            click.secho(f"{label}: {run.get('mode')} at {when} {str(run.get('status')).upper()}: {run.get('error')}",
+                        fg="red" if n == 0 else None)
+            continue
+        failed = run.get("failed_count", len(run.get("failed") or []))
+        click.echo(f"{label}: {run.get('mode')} at {when}, {run.get('added', 0)} added, {run.get('updated', 0)} "
+                   f"updated, {run.get('deleted', 0)} deleted, {failed} failed, {run.get('skipped_count', 0)} "
+                   f"skipped, {run.get('duration_s', 0):.1f}s")
+    if good is None:
+        return
+    failing = good.get("failed") or []
+    failed = good.get("failed_count", len(failing))
+    if failed:
+        click.echo(f"files failing as of the last successful run ({failed}):")
+        for f in failing:  # retried on every run until fixed or removed
+            click.secho(f"  FAILED {f.get('path')}: {f.get('reason')}", fg="red")
+        if failed > len(failing):
+            click.echo(f"  … and {failed - len(failing)} more")
+    if good.get("skipped_count"):
+        text = skipped_text(good.get("skipped") or [], good["skipped_count"])
+        click.echo(f"skipped ({good['skipped_count']}): {text}")

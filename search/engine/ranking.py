@@ -1,0 +1,178 @@
+"""Ranking: BM25F scores for all matches at once, the recency boost, top-k, and which query words a hit holds.
+
+Scores use the same statistics and field weights Whoosh would (document counts, its one-byte field lengths)
+with BM25F proper: a word's frequencies in the fields it is searched in are weighted and added before
+saturation, under one idf. Field weights and b come from the field registry (search/index/fields.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from whoosh import query as wq
+
+from search.engine.postings import MISSING, Postings
+from search.index import fields
+
+K1 = 1.2
+HALF_LIFE_DAYS = 180.0  # the recency boost halves for every this many days before the newest article
+FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
+
+
+def scores(p: Postings, q: wq.Query, matched: np.ndarray) -> np.ndarray:
+    """BM25F scores of the matched documents (Robertson, Zaragoza and Taylor 2004).
+
+    For each query word, its length-normalised frequencies in the fields it is searched in are added up with
+    the field weights *before* saturation, and one idf (from the documents that have the word in any of those
+    fields) applies: a word found in the headline and again in the body counts more, but never twice over,
+    which summing per-field BM25 scores would do.
+    """
+    total = np.zeros(len(matched), dtype=np.float64)
+    if not len(matched):
+        return total
+    for word in positive_words(q):
+        found = _word_frequency(p, word)
+        if found is None:
+            continue
+        ids, tf = found
+        idf = math.log(1 + (p.size - len(ids) + 0.5) / (len(ids) + 0.5))  # BM25 (Robertson/Lucene) idf
+        where = np.searchsorted(matched, ids)
+        where[where == len(matched)] = 0
+        hit = matched[where] == ids
+        total[where[hit]] += idf * tf[hit] * (K1 + 1) / (tf[hit] + K1)
+    return total
+
+
+def _word_frequency(p: Postings, word: list[FieldWord]) -> tuple[np.ndarray, np.ndarray] | None:
+    """One word's documents and its BM25F pseudo-frequency there: per field, the frequency normalised by the
+    field's length (b from the registry) and weighted, summed over the fields. None when no document has it."""
+    ids_parts, tf_parts = [], []
+    for fieldname, texts, weight in word:
+        ids, tfs = group(p, fieldname, texts)
+        if not len(ids):
+            continue
+        lengths = p.lengths(fieldname)
+        avg = (float(lengths.sum()) / p.size) or 1.0
+        b = fields.b_of(fieldname)
+        ids_parts.append(ids)
+        tf_parts.append(weight * tfs / ((1 - b) + b * lengths[ids] / avg))
+    if not ids_parts:
+        return None
+    ids = np.concatenate(ids_parts)
+    if len(ids_parts) == 1:
+        return ids, tf_parts[0].astype(np.float64)
+    ids, inverse = np.unique(ids, return_inverse=True)
+    return ids, np.bincount(inverse, weights=np.concatenate(tf_parts))
+
+
+def group(p: Postings, fieldname: str, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The forms of one word (singular, plural) as a single term: documents with any, frequencies summed."""
+    if len(texts) == 1:
+        return p.term(fieldname, texts[0])
+    parts = [p.term(fieldname, t) for t in texts]
+    ids = np.concatenate([part[0] for part in parts])
+    tfs = np.concatenate([part[1] for part in parts])
+    if not len(ids):
+        return ids, tfs
+    uniq, inverse = np.unique(ids, return_inverse=True)
+    return uniq, np.bincount(inverse, weights=tfs).astype(np.float32)
+
+
+def recency(p: Postings, matched: np.ndarray, weight: float, newest: int) -> np.ndarray:
+    """Score multipliers: 1 + weight for the newest article (`newest`, a datetime long), halving every
+    HALF_LIFE_DAYS before it; 1 for undated ones."""
+    pub = p.published()[matched]
+    dated = pub != MISSING
+    age_days = np.where(dated, (newest - np.minimum(pub, newest).astype(np.float64)) / 864e9, np.inf)
+    return 1.0 + weight * np.power(0.5, age_days / HALF_LIFE_DAYS)
+
+
+def by_date(p: Postings, matched: np.ndarray, newest_first: bool, n: int) -> np.ndarray:
+    """Indices into `matched` of the first n by publication date. Dated articles come first in both orders
+    (an undated one has no place on a timeline), then date, then document number for a stable order."""
+    pub = p.published()[matched]
+    dated = pub != MISSING
+    key = pub.astype(np.float64) * (-1 if newest_first else 1)
+    return np.lexsort((matched, key, ~dated))[:n]
+
+
+def top(keys: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n smallest keys in order (ties by position, i.e. document number)."""
+    if n < len(keys):
+        part = np.argpartition(keys, n - 1)[:n]
+        cutoff = keys[part].max()
+        part = np.flatnonzero(keys <= cutoff)  # keep every tie at the cutoff so the order stays stable
+        return part[np.lexsort((part, keys[part]))][:n]
+    return np.lexsort((np.arange(len(keys)), keys))
+
+
+def positive_words(q: wq.Query) -> list[list[FieldWord]]:
+    """The words a document is rewarded for (not those under NOT), each as the (field, forms, weight) it is
+    searched with: an Or of one word in several fields (query.py's `_any_field`) is one word. Walked with an
+    explicit stack, children in order, so any nesting depth is fine."""
+    out: list[list[FieldWord]] = []
+    stack = [(q, 1.0)]
+    while stack:
+        node, boost = stack.pop()
+        single = _entry(node, boost)
+        if single is not None:
+            out.append([single])
+        elif isinstance(node, wq.Phrase):
+            out.extend([(node.fieldname, (w,), boost * node.boost)] for w in node.words)
+        elif isinstance(node, wq.AndNot):
+            stack.append((node.a, boost * node.boost))
+        elif isinstance(node, wq.Not):
+            continue
+        elif isinstance(node, wq.Or) and _one_word_in_fields(node, boost):
+            out.append([_entry(sub, boost * node.boost) for sub in node.subqueries])
+        elif isinstance(node, wq.Or | wq.And):
+            stack.extend((sub, boost * node.boost) for sub in reversed(node.subqueries))
+    return out
+
+
+def positive_terms(q: wq.Query) -> list[FieldWord]:
+    """(field, forms, weight) for every word in every field a document is rewarded for."""
+    return [e for word in positive_words(q) for e in word]
+
+
+def _entry(node: wq.Query, boost: float) -> FieldWord | None:
+    """A Term, or an Or of one word's forms in one field, as one (field, forms, weight); else None."""
+    if isinstance(node, wq.Term):
+        return node.fieldname, (node.text,), boost * node.boost
+    if isinstance(node, wq.Or) and _forms_of_one_word(node):
+        first = node.subqueries[0]
+        return first.fieldname, tuple(t.text for t in node.subqueries), boost * node.boost * first.boost
+    return None
+
+
+def _one_word_in_fields(node: wq.Or, boost: float) -> bool:
+    """An Or of the same word (its forms) in different fields, each once."""
+    entries = [_entry(sub, boost) for sub in node.subqueries]
+    return all(entries) and len({e[0] for e in entries}) == len(entries) > 1 \
+        and len({e[1][0] for e in entries}) == 1  # the query word itself comes first in each field's forms
+
+
+def _forms_of_one_word(node: wq.Or) -> bool:
+    subs = node.subqueries
+    return (len(subs) > 1 and all(isinstance(t, wq.Term) for t in subs)
+            and len({(t.fieldname, t.boost) for t in subs}) == 1)
+
+
+def page_terms(p: Postings, query_terms: list[FieldWord], docnums: list[int]) -> list[list[tuple[str, str]]]:
+    """The (field, term) pairs among a query's `positive_terms` that occur in each document of a page: one
+    search of each posting list for the whole page."""
+    out: list[list[tuple[str, str]]] = [[] for _ in docnums]
+    if not docnums:
+        return out
+    page = np.array(docnums, dtype=np.int64)
+    for fieldname, texts, _ in query_terms:
+        for text in texts:
+            ids, _ = p.term(fieldname, text)
+            if not len(ids):
+                continue
+            where = np.minimum(np.searchsorted(ids, page), len(ids) - 1)
+            name = text if isinstance(text, str) else text.decode("utf-8")
+            for j in np.flatnonzero(ids[where] == page).tolist():
+                out[j].append((fieldname, name))
+    return out

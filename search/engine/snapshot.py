@@ -1,0 +1,59 @@
+"""One open snapshot of the index: a Whoosh searcher and every table the engine builds for it.
+
+A snapshot is made whole when the live build or its generation changes and replaced whole (engine.py); nothing
+in it changes afterwards, so a request holds one snapshot from start to end. The searcher is used for stored
+fields, the term dictionary and key terms; matching and ranking read `postings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.searching import Searcher
+
+from search.engine.facets import FacetTables
+from search.engine.lexicon import Lexicon
+from search.engine.postings import MISSING, Postings
+from search.index.documents import StoredArticle
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An open searcher with the tables built for it."""
+
+    build: str
+    generation: int
+    searcher: Searcher
+    postings: Postings
+    lexicon: Lexicon
+    facets: FacetTables
+    newest: int | None  # publication time of the newest dated article (a Whoosh datetime long)
+
+    @classmethod
+    def open(cls, ix: Any, build: str, segment_cache: dict) -> Snapshot:
+        """Open a searcher on `ix` and build its tables; `segment_cache` keeps per-segment facet tables across
+        snapshots (segments never change)."""
+        searcher = ix.searcher()
+        try:
+            postings = Postings(searcher)
+            pub = postings.published()
+            dated = pub[pub != MISSING]
+            facets = FacetTables(postings, segment_cache)
+            return cls(build=build, generation=searcher.reader().generation(), searcher=searcher,
+                       postings=postings, lexicon=Lexicon(searcher.reader()), facets=facets,
+                       newest=int(dated.max()) if len(dated) else None)
+        except BaseException:
+            searcher.close()
+            raise
+
+    def stored(self, docnum: int) -> StoredArticle:
+        """The stored article of one document number."""
+        return StoredArticle.from_stored(self.searcher.stored_fields(docnum))
+
+    def docnum(self, article_id: str) -> int | None:
+        """The document number of an article id (None when there is none)."""
+        return self.searcher.document_number(id=article_id)
+
+    def close(self) -> None:
+        self.searcher.close()

@@ -1,0 +1,42 @@
+"""Index status: what the live index holds and how it was built (`newsearch status`, `/api/status`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypedDict
+
+from search.engine.snapshot import Snapshot
+from search.index.store import MANIFEST, IndexStore, RunReport
+
+STATUS_RUNS = 10  # job reports shown by status (index/runs.json keeps more)
+
+
+class Status(TypedDict):
+    """The live index: its size, build and generation, when it was built, and the last runs' reports."""
+
+    articles: int
+    build: str  # the build folder's name
+    generation: int
+    built: str | None  # ISO 8601, UTC: when the build's manifest was last written
+    index: str  # the index folder
+    last_run: RunReport | None
+    runs: list[RunReport]  # the last reports, newest last
+
+
+def status(snap: Snapshot, store: IndexStore) -> Status:
+    """The status of the snapshot being served."""
+    runs = store.runs()
+    build = Path(snap.build)
+    return Status(
+        articles=snap.searcher.doc_count(), build=build.name, generation=snap.generation,
+        built=_mtime_iso(build / MANIFEST) or _mtime_iso(build), index=str(store.root),
+        last_run=runs[-1] if runs else None, runs=runs[-STATUS_RUNS:],
+    )
+
+
+def _mtime_iso(path: Path) -> str | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
+    except OSError:
+        return None
