@@ -103,7 +103,7 @@ def reuters_jsonl(work: Path = DEFAULT_WORK) -> Path:
         for src in sorted((DATA / "reuters21578").glob("reut2-*.sgm.gz")):
             records = list(reuters_records(src))
             total += len(records)
-            _write_jsonl(out / src.name.replace(".sgm.gz", ".jsonl"), records)
+            write_jsonl(out / src.name.replace(".sgm.gz", ".jsonl"), records)
         return total
 
     return _once(work / "reuters", write)
@@ -122,7 +122,7 @@ def bbc_records() -> Iterator[dict]:
 def synthetic_jsonl(work: Path, n: int, seed: int = SEED) -> Path:
     """Generate n synthetic articles into work/synth-<n>/ (cached); return the folder. See the module doc."""
     def write(out: Path) -> int:
-        real = list(bbc_records()) + [r for f in sorted(reuters_jsonl(work).glob("*.jsonl")) for r in _read_jsonl(f)]
+        real = list(bbc_records()) + [r for f in sorted(reuters_jsonl(work).glob("*.jsonl")) for r in read_jsonl(f)]
         headlines = [r["headline"] for r in real if r["headline"]]
         paragraphs = [p for r in real for p in r["body"].split("\n\n") if len(p) > 40]
         sections = sorted({r["section"] for r in real if r.get("section")})
@@ -141,10 +141,10 @@ def synthetic_jsonl(work: Path, n: int, seed: int = SEED) -> Path:
                 "url": f"https://synthetic.example/{n}/{i}",
             })
             if len(batch) == PER_FILE:
-                _write_jsonl(out / f"synth-{part:04d}.jsonl", batch)
+                write_jsonl(out / f"synth-{part:04d}.jsonl", batch)
                 batch, part = [], part + 1
         if batch:
-            _write_jsonl(out / f"synth-{part:04d}.jsonl", batch)
+            write_jsonl(out / f"synth-{part:04d}.jsonl", batch)
         return n
 
     return _once(work / f"synth-{n}", write)
@@ -154,7 +154,7 @@ def synthetic_jsonl(work: Path, n: int, seed: int = SEED) -> Path:
 def time_docs(work: Path = DEFAULT_WORK) -> Path:
     """The 423 TIME documents as work/time/<text_id>.txt (headline = first ~10 words, the text verbatim)."""
     def write(out: Path) -> int:
-        docs = list(_read_jsonl(DATA / "time" / "derived" / "docs.jsonl"))
+        docs = list(read_jsonl(DATA / "time" / "derived" / "docs.jsonl"))
         for rec in docs:
             (out / f"{rec['text_id']}.txt").write_text(time_text(rec["text"]), encoding="utf-8")
         return len(docs)
@@ -183,21 +183,21 @@ def iter_records(folder: Path) -> Iterator[dict]:
     """headline, body, section, published of each article in a folder of .txt or .jsonl files."""
     for path in sorted(Path(folder).rglob("*")):
         if path.suffix == ".jsonl":
-            yield from _read_jsonl(path)
+            yield from read_jsonl(path)
         elif path.suffix == ".txt" and path.name != "README.TXT":
             text = path.read_bytes().decode("utf-8", errors="replace")
             head, _, body = text.strip().partition("\n")
             yield {"headline": head.strip(), "body": body.strip(), "section": None, "published": None}
 
 
-def _read_jsonl(path: Path) -> Iterator[dict]:
+def read_jsonl(path: Path) -> Iterator[dict]:
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line.strip():
                 yield json.loads(line)
 
 
-def _write_jsonl(path: Path, records: list[dict]) -> None:
+def write_jsonl(path: Path, records: list[dict]) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         for r in records:

@@ -204,11 +204,49 @@ def byline_has(byline: str | None, names: list[str]) -> bool:
     return bool(have) and all(fold(n) in have for n in names)
 
 
+def fundus_cases(root: Path) -> list[dict]:
+    """The English pages of the fundus index."""
+    cases = [json.loads(line) for line in (root / "derived" / "index.jsonl").read_text().splitlines() if line]
+    return [c for c in cases if c["likely_english"]]
+
+
+def check_fundus_page(art: Article, gt: dict, name: str, n: Counter, ok: Counter, fails: list[str]) -> None:
+    """Count one page's headline, date, byline and captions against fundus's ground truth (gt)."""
+    n["headline"] += 1
+    if norm(art.headline) == norm(gt["title"]):
+        ok["headline"] += 1
+    else:
+        fails.append(f"headline {name}: {art.headline!r} != {gt['title']!r}")
+    if fold(art.headline) == fold(gt["title"]):
+        ok["headline_folded"] += 1
+    gt_date = parse_date(gt.get("publishing_date"))
+    if gt_date is not None:
+        day, instant = same_date(art.published, gt_date)
+        n["date"] += 1
+        ok["day"] += day
+        ok["date"] += day and instant
+        if not (day and instant):
+            fails.append(f"date {name}: {art.published} != {gt_date}")
+    authors = [a for a in gt.get("authors") or [] if a.strip()]
+    if authors:
+        n["byline"] += 1
+        if byline_has(art.byline, authors):
+            ok["byline"] += 1
+        else:
+            fails.append(f"byline {name}: {art.byline!r} !~ {authors!r}")
+    for image in gt.get("images") or []:
+        if image.get("caption"):
+            n["caption"] += 1
+            if caption_found(without_credit(image["caption"], image.get("authors")), art.captions):
+                ok["caption"] += 1
+            else:
+                fails.append(f"caption {name}: {image['caption'][:90]!r}")
+
+
 def bench_fundus(data: Path, show_failures: bool) -> list[Row]:
     """Metadata accuracy on the English fundus pages against fundus's per-publisher parsers."""
     root = data / "fundus"
-    cases = [json.loads(line) for line in (root / "derived" / "index.jsonl").read_text().splitlines() if line]
-    cases = [c for c in cases if c["likely_english"]]
+    cases = fundus_cases(root)
     n = Counter()
     ok = Counter()
     fails: list[str] = []
@@ -216,36 +254,7 @@ def bench_fundus(data: Path, show_failures: bool) -> list[Row]:
         html = root / case["html_file"]
         gt = json.loads((html.parent / f"{case['publisher']}.json").read_text())[case["parser_version"]]
         art = read_html(html) or Article(path=str(html))
-        name = case["html_file"]
-        n["headline"] += 1
-        if norm(art.headline) == norm(gt["title"]):
-            ok["headline"] += 1
-        else:
-            fails.append(f"headline {name}: {art.headline!r} != {gt['title']!r}")
-        if fold(art.headline) == fold(gt["title"]):
-            ok["headline_folded"] += 1
-        gt_date = parse_date(gt.get("publishing_date"))
-        if gt_date is not None:
-            day, instant = same_date(art.published, gt_date)
-            n["date"] += 1
-            ok["day"] += day
-            ok["date"] += day and instant
-            if not (day and instant):
-                fails.append(f"date {name}: {art.published} != {gt_date}")
-        authors = [a for a in gt.get("authors") or [] if a.strip()]
-        if authors:
-            n["byline"] += 1
-            if byline_has(art.byline, authors):
-                ok["byline"] += 1
-            else:
-                fails.append(f"byline {name}: {art.byline!r} !~ {authors!r}")
-        for image in gt.get("images") or []:
-            if image.get("caption"):
-                n["caption"] += 1
-                if caption_found(without_credit(image["caption"], image.get("authors")), art.captions):
-                    ok["caption"] += 1
-                else:
-                    fails.append(f"caption {name}: {image['caption'][:90]!r}")
+        check_fundus_page(art, gt, case["html_file"], n, ok, fails)
     if show_failures:
         print("\n".join(fails), file=sys.stderr)
 

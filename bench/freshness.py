@@ -112,110 +112,144 @@ def wait_visible(base: str, q: str, want: bool, since: float, timeout: float = 3
     return float("inf")
 
 
-def main(argv: list[str] | None = None) -> int:
+NEWSEARCH = [sys.executable, "-m", "search"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK)
     ap.add_argument("--rounds", type=int, default=10, help="reindex jobs of each kind (add, change, delete)")
     ap.add_argument("--threads", type=int, default=4, help="concurrent searching clients")
     ap.add_argument("--idle", type=float, default=20.0, help="seconds of load with no reindexing")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    root = args.work / "freshness"
+
+def index_copy(root: Path, work: Path) -> tuple[Path, dict[str, str]]:
+    """A fresh copy of the Reuters JSONL corpus under root, indexed; (corpus folder, environment for newsearch)."""
     shutil.rmtree(root, ignore_errors=True)
     corpus = root / "corpus"
-    shutil.copytree(reuters_jsonl(args.work), corpus)
+    shutil.copytree(reuters_jsonl(work), corpus)
     env = dict(os.environ, NEWSEARCH_CORPUS=str(corpus), NEWSEARCH_INDEX=str(root / "index"))
-    newsearch = [sys.executable, "-m", "search"]
-    subprocess.run([*newsearch, "index"], env=env, check=True, capture_output=True)
+    subprocess.run([*NEWSEARCH, "index"], env=env, check=True, capture_output=True)
+    return corpus, env
+
+
+def wait_healthy(base: str, seconds: float = 120) -> None:
+    """Return once GET /healthz answers 200; exit when it has not within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if get(f"{base}/healthz", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("server did not come up")
+        time.sleep(0.2)
+
+
+class Jobs:
+    """Runs `newsearch index` jobs one at a time, keeping each one's duration and (start, end) window."""
+
+    def __init__(self, index: Path, env: dict[str, str]) -> None:
+        self.store, self.env = IndexStore(index), env
+        self.windows: list[tuple[float, float]] = []
+        self.seconds: list[float] = []
+
+    def generation(self) -> tuple[str, int]:
+        """(current build, its latest Whoosh generation): it changes with every commit and every swap."""
+        build = self.store.current()
+        return str(build), self.store.open().latest_generation()
+
+    def run(self, *extra: str) -> float:
+        """Run one index job; return the moment its commit became visible on disk (polled every 2 ms)."""
+        before = self.generation()
+        committed: list[float] = []
+
+        def watch() -> None:
+            while not committed and time.monotonic() - t0 < 600:
+                try:
+                    if self.generation() != before:
+                        committed.append(time.monotonic())
+                        return
+                except Exception:  # noqa: BLE001 - mid-swap: look again
+                    pass
+                time.sleep(0.002)
+
+        t0 = time.monotonic()
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        out = subprocess.run([*NEWSEARCH, "index", "--wait", "60", *extra], env=self.env, capture_output=True)
+        self.seconds.append(time.monotonic() - t0)
+        self.windows.append((t0, time.monotonic()))
+        watcher.join(timeout=5)
+        if out.returncode != 0:
+            raise SystemExit(f"index job failed: {out.stderr.decode()}")
+        return committed[0] if committed else time.monotonic()
+
+
+def reindex_rounds(jobs: Jobs, base: str, corpus: Path, rounds: int) -> dict[str, list[float]]:
+    """Add, change and delete one article per round, each its own job; kind -> seconds from commit to visible."""
+    seen: dict[str, list[float]] = {"add": [], "change": [], "delete": []}
+    for k in range(rounds):
+        token = f"freshzq{k}x"
+        f = corpus / f"fresh-{k}.txt"
+        f.write_text(f"Fresh article {k}\n\nThe word {token} appears in nothing else.\n")
+        seen["add"].append(wait_visible(base, token, True, jobs.run()))
+        f.write_text(f"Fresh article {k}\n\nNow it says changed{token} instead.\n")
+        seen["change"].append(wait_visible(base, f"changed{token}", True, jobs.run()))
+        f.unlink()
+        seen["delete"].append(wait_visible(base, f"changed{token}", False, jobs.run()))
+    return seen
+
+
+def report(args: argparse.Namespace, corpus: Path, load: Load, jobs: Jobs, seen: dict[str, list[float]],
+           full_seconds: float) -> None:
+    """Print the markdown table: requests, errors, latency idle and during reindexing, commit -> visible."""
+    ok = sum(1 for *_, good in load.samples if good)
+    idle = load.latencies(jobs.windows, inside=False)
+    busy = load.latencies(jobs.windows, inside=True)
+    fresh = seen["add"] + seen["change"] + seen["delete"]
+    print(f"# Freshness while serving ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n")
+    print(f"`newsearch serve --workers 2` on {sum(1 for _ in corpus.glob('*.jsonl'))} Reuters-21578 JSONL files "
+          f"(20,841 articles); {args.threads} clients searching back to back over loopback; "
+          f"{args.rounds} rounds of add / change / delete, each its own `newsearch index` job, then one "
+          f"`newsearch index --full` ({full_seconds:.1f} s) under the same load.\n")
+    print("| measure | result | target |\n|---|---:|---:|")
+    print(f"| requests | {len(load.samples)} ({ok} ok) | |")
+    print(f"| errors | {len(load.errors)} | 0 |")
+    print(f"| latency idle p50 / p99 | {pct(idle, 50):.1f} / {pct(idle, 99):.1f} ms | |")
+    print(f"| latency during reindex p50 / p99 | {pct(busy, 50):.1f} / {pct(busy, 99):.1f} ms | |")
+    print(f"| incremental job duration median | {statistics.median(jobs.seconds[:-1]):.2f} s | |")
+    for kind, values in seen.items():
+        print(f"| commit -> first search that sees it ({kind}) median / max | "
+              f"{statistics.median(values) * 1000:.0f} / {max(values) * 1000:.0f} ms | <= 2 s |")
+    print(f"| commit -> visible, all {len(fresh)} changes, max | {max(fresh) * 1000:.0f} ms | <= 2 s |")
+    if load.errors:
+        print("\nErrors: " + "; ".join(sorted(set(load.errors))[:10]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    root = args.work / "freshness"
+    corpus, env = index_copy(root, args.work)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*newsearch, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+    server = subprocess.Popen([*NEWSEARCH, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if get(f"{base}/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not come up")
-            time.sleep(0.2)
+        wait_healthy(base)
         load = Load(base, args.threads)
         load.run()
         time.sleep(args.idle)
-        windows: list[tuple[float, float]] = []
-        seen: dict[str, list[float]] = {"add": [], "change": [], "delete": []}
-        job_seconds: list[float] = []
-
-        store = IndexStore(root / "index")
-
-        def generation() -> tuple[str, int]:
-            build = store.current()
-            return str(build), store.open().latest_generation()
-
-        def job(*extra: str) -> float:
-            """Run one index job; return the moment its commit became visible on disk (polled every 2 ms)."""
-            before = generation()
-            committed: list[float] = []
-
-            def watch() -> None:
-                while not committed and time.monotonic() - t0 < 600:
-                    try:
-                        if generation() != before:
-                            committed.append(time.monotonic())
-                            return
-                    except Exception:  # noqa: BLE001 - mid-swap: look again
-                        pass
-                    time.sleep(0.002)
-
-            t0 = time.monotonic()
-            watcher = threading.Thread(target=watch, daemon=True)
-            watcher.start()
-            out = subprocess.run([*newsearch, "index", "--wait", "60", *extra], env=env, capture_output=True)
-            job_seconds.append(time.monotonic() - t0)
-            windows.append((t0, time.monotonic()))
-            watcher.join(timeout=5)
-            if out.returncode != 0:
-                raise SystemExit(f"index job failed: {out.stderr.decode()}")
-            return committed[0] if committed else time.monotonic()
-
-        for k in range(args.rounds):
-            token = f"freshzq{k}x"
-            f = corpus / f"fresh-{k}.txt"
-            f.write_text(f"Fresh article {k}\n\nThe word {token} appears in nothing else.\n")
-            seen["add"].append(wait_visible(base, token, True, job()))
-            f.write_text(f"Fresh article {k}\n\nNow it says changed{token} instead.\n")
-            seen["change"].append(wait_visible(base, f"changed{token}", True, job()))
-            f.unlink()
-            seen["delete"].append(wait_visible(base, f"changed{token}", False, job()))
+        jobs = Jobs(root / "index", env)
+        seen = reindex_rounds(jobs, base, corpus, args.rounds)
         t_full = time.monotonic()
-        job("--full")
+        jobs.run("--full")
         full_seconds = time.monotonic() - t_full
         time.sleep(2)
         load.finish()
-        ok = sum(1 for *_, good in load.samples if good)
-        idle = load.latencies(windows, inside=False)
-        busy = load.latencies(windows, inside=True)
-        fresh = seen["add"] + seen["change"] + seen["delete"]
-        print(f"# Freshness while serving ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n")
-        print(f"`newsearch serve --workers 2` on {sum(1 for _ in corpus.glob('*.jsonl'))} Reuters-21578 JSONL files "
-              f"(20,841 articles); {args.threads} clients searching back to back over loopback; "
-              f"{args.rounds} rounds of add / change / delete, each its own `newsearch index` job, then one "
-              f"`newsearch index --full` ({full_seconds:.1f} s) under the same load.\n")
-        print("| measure | result | target |\n|---|---:|---:|")
-        print(f"| requests | {len(load.samples)} ({ok} ok) | |")
-        print(f"| errors | {len(load.errors)} | 0 |")
-        print(f"| latency idle p50 / p99 | {pct(idle, 50):.1f} / {pct(idle, 99):.1f} ms | |")
-        print(f"| latency during reindex p50 / p99 | {pct(busy, 50):.1f} / {pct(busy, 99):.1f} ms | |")
-        print(f"| incremental job duration median | {statistics.median(job_seconds[:-1]):.2f} s | |")
-        for kind, values in seen.items():
-            print(f"| commit -> first search that sees it ({kind}) median / max | "
-                  f"{statistics.median(values) * 1000:.0f} / {max(values) * 1000:.0f} ms | <= 2 s |")
-        print(f"| commit -> visible, all {len(fresh)} changes, max | {max(fresh) * 1000:.0f} ms | <= 2 s |")
-        if load.errors:
-            print("\nErrors: " + "; ".join(sorted(set(load.errors))[:10]))
+        report(args, corpus, load, jobs, seen, full_seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -55,20 +55,26 @@ def fill(parts: list[str], sep: str, limit: int = 1000) -> str:
     return out
 
 
-def make_mix(reader: Any, seed: int = SEED) -> list[tuple[str, str]]:
-    """(kind, query) pairs of the hostile mix, words drawn from the index's body lexicon."""
-    rng = random.Random(seed)
+STOP_PAIRS = ["of the", "in the", "to the", "on the", "for the", "and the", "at the", "by the", "with the",
+              "from the", "that the", "is a", "it is", "to be", "of a", "in a"]
+
+
+def mix_terms(reader: Any, rng: random.Random) -> dict[str, list[str]]:
+    """The seeded term lists the mix is built of: words, `word~2` / `word~` fuzzy terms, `abc*` prefixes and
+    misspelt words, from the 3,000 most frequent body terms."""
     common = [t.decode() if isinstance(t, bytes) else t for _, t in reader.most_frequent_terms("body", 3000)]
     words = sorted(w for w in common if w.isalpha() and 5 <= len(w) <= 9)
     prefixes = sorted({w[:3] for w in common if w.isalpha() and len(w) >= 4})
     fuzzy = [f"{w}~2" for w in rng.sample(words, 200)]
     fuzzy1 = [f"{w}~" for w in rng.sample(words, 200)]
     pre = [f"{p}*" for p in rng.sample(prefixes, min(len(prefixes), 200))]
-    stops = ["of the", "in the", "to the", "on the", "for the", "and the", "at the", "by the", "with the",
-             "from the", "that the", "is a", "it is", "to be", "of a", "in a"]
     misspelt = [w[:2] + w[3] + w[2] + w[4:] for w in rng.sample(words, 150)]  # two letters swapped
-    long_stop_phrase = '"' + fill(["of the in the to the and a for the on the at the by the"] * 60, " ", 998) + '"'
-    mix = [
+    return {"words": words, "fuzzy": fuzzy, "fuzzy1": fuzzy1, "pre": pre, "misspelt": misspelt}
+
+
+def fuzzy_prefix_queries(fuzzy: list[str], fuzzy1: list[str], pre: list[str]) -> list[tuple[str, str]]:
+    """OR chains and lists of fuzzy terms and of 3-letter prefixes, plain and field-scoped."""
+    return [
         ("fuzzy", " OR ".join(fuzzy[:40])),
         ("fuzzy", " OR ".join(fuzzy[40:100])),
         ("fuzzy", fill(fuzzy, " OR ")),
@@ -80,6 +86,14 @@ def make_mix(reader: Any, seed: int = SEED) -> list[tuple[str, str]]:
         ("prefix", fill(pre, " OR ")),
         ("prefix", fill(pre, " ")),
         ("prefix", "body:(" + fill(pre, " OR ", 990) + ")"),
+    ]
+
+
+def phrase_queries(words: list[str], rng: random.Random) -> list[tuple[str, str]]:
+    """Phrases of common words: many short ones, long runs of stop words, one of 60 random words."""
+    stops = STOP_PAIRS
+    long_stop_phrase = '"' + fill(["of the in the to the and a for the on the at the by the"] * 60, " ", 998) + '"'
+    return [
         ("phrase", " ".join(f'"{s}"' for s in stops)),
         ("phrase", " OR ".join(f'"{s}"' for s in stops)),
         ("phrase", fill([f'"{s}"' for s in stops] * 20, " ")),
@@ -87,6 +101,12 @@ def make_mix(reader: Any, seed: int = SEED) -> list[tuple[str, str]]:
         ("phrase", long_stop_phrase),
         ("phrase", '"' + " ".join(rng.sample(words, 60)) + '"'),
         ("phrase", "body:(" + fill([f'"{s}"' for s in stops] * 20, " OR ", 990) + ")"),
+    ]
+
+
+def nesting_queries(words: list[str]) -> list[tuple[str, str]]:
+    """Deep nesting: parentheses (open, balanced, past the 1,000 characters read), NOTs, field scopes."""
+    return [
         ("nesting", "(" * 250 + "oil"),
         ("nesting", "(" * 250 + "oil" + ")" * 250),
         ("nesting", "(" * 995 + "oil"),
@@ -100,6 +120,13 @@ def make_mix(reader: Any, seed: int = SEED) -> list[tuple[str, str]]:
         ("nesting", fill(["(a OR (b"] * 200, " ")),
         ("nesting", "body:(" * 300 + "oil"),
         ("nesting", fill([f"({w} OR" for w in words], " ")),
+    ]
+
+
+def plain_mixed_queries(terms: dict[str, list[str]], rng: random.Random) -> list[tuple[str, str]]:
+    """1,000-character lists of words and misspelt words (did-you-mean), and mixtures of every shape."""
+    words, misspelt, fuzzy, pre, stops = terms["words"], terms["misspelt"], terms["fuzzy"], terms["pre"], STOP_PAIRS
+    return [
         ("plain", fill(rng.sample(words, 200), " ")),
         ("plain", fill(rng.sample(words, 200), " OR ")),
         ("plain", fill(misspelt, " ")),
@@ -110,7 +137,17 @@ def make_mix(reader: Any, seed: int = SEED) -> list[tuple[str, str]]:
         ("mixed", "body:(" + fill([x for t in zip(fuzzy, pre, strict=False) for x in t], " OR ", 990) + ")"),
         ("mixed", fill([f"headline:{f} OR body:{p} OR caption:{f}" for f, p in zip(fuzzy, pre, strict=False)], " OR ")),
     ]
-    return mix
+
+
+def make_mix(reader: Any, seed: int = SEED) -> list[tuple[str, str]]:
+    """(kind, query) pairs of the hostile mix, words drawn from the index's body lexicon."""
+    rng = random.Random(seed)
+    terms = mix_terms(reader, rng)
+    # the groups draw from rng in this order (phrases before plain words): the mix of a seed stays the same
+    return (fuzzy_prefix_queries(terms["fuzzy"], terms["fuzzy1"], terms["pre"])
+            + phrase_queries(terms["words"], rng)
+            + nesting_queries(terms["words"])
+            + plain_mixed_queries(terms, rng))
 
 
 def compare_expansion(index: Path, n_words: int = 30) -> dict[str, Any]:
@@ -123,7 +160,7 @@ def compare_expansion(index: Path, n_words: int = 30) -> dict[str, Any]:
     searched = default_fields()
     eng = Engine(Settings.from_env(index=index))
     v = eng.view()
-    reader, lexicon = v.searcher.reader(), v.postings.lexicon
+    reader, lexicon = v.searcher.reader(), v.lexicon
     common = [t.decode() if isinstance(t, bytes) else t for _, t in reader.most_frequent_terms("body", 3000)]
     words = random.Random(SEED + 1).sample(sorted(w for w in common if w.isalpha() and 5 <= len(w) <= 9), n_words)
     t = time.perf_counter()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from search.articles import Quote  # noqa: E402
 from search.quotes.extract import PRONOUNS, extract_quotes, normalise_source  # noqa: E402
 
 QUOTE_MARKS = ("\u201c", "\u201d", '"')
@@ -92,78 +93,112 @@ def same_source(ours: str | None, gold_text: str) -> bool:
     return ours == gold or (" " not in gold and gold[:1].isupper() and ours.split()[-1] == gold)
 
 
+@dataclass
+class Tally:
+    """The counts score() adds up over the documents."""
+
+    pred: int = 0  # our direct quotes
+    pred_ok: int = 0  # ... overlapping a gold Content span
+    gold: int = 0  # gold quoted relations
+    gold_hit: int = 0  # ... overlapped by one of our direct quotes
+    src: int = 0  # hit gold relations that have a source
+    src_ok: int = 0  # ... whose source we found
+    pron: int = 0  # ... whose gold source is a pronoun
+    pron_ok: int = 0  # ... where we named someone instead
+    ind: int = 0  # our indirect quotes
+    ind_ok: int = 0  # ... overlapping a gold relation
+    ind_src: int = 0  # ... with its source too
+    seconds: float = 0.0  # in extract_quotes
+
+
+def score_indirect(doc: Doc, found: list[Quote], tally: Tally, show: str) -> None:
+    """Precision of our indirect quotes against every gold relation, and of their sources."""
+    for q in found:
+        if q.kind != "indirect":
+            continue
+        tally.ind += 1
+        rels = [r for r in doc.relations if overlaps((q.start, q.end), r.content)]
+        tally.ind_ok += bool(rels)
+        src_ok = any(
+            r.source
+            and (overlaps((q.source_start, q.source_end), r.source) or same_source(q.source, r.source_text))
+            for r in rels
+        )
+        tally.ind_src += src_ok
+        if show == "ind" and not src_ok:
+            print(f"IND {doc.name}: {q.source_mention!r}->{q.source!r} {q.cue} | {q.text[:100]!r}")
+
+
+def score_precision(doc: Doc, preds: list[Quote], tally: Tally, show: str) -> None:
+    """Our direct quotes that overlap a gold Content span."""
+    for q in preds:
+        tally.pred += 1
+        if any(overlaps((q.start, q.end), c) for c in doc.contents):
+            tally.pred_ok += 1
+        elif show == "fp":
+            print(f"FP {doc.name}: {doc.text[q.start : q.end][:150]!r} src={q.source!r}")
+
+
+def score_recall(doc: Doc, preds: list[Quote], tally: Tally, show: str) -> None:
+    """Gold quoted relations that one of our direct quotes overlaps, and the source of the first such quote."""
+    for rel in doc.quoted:
+        tally.gold += 1
+        hits = [q for q in preds if overlaps((q.start, q.end), rel.content)]
+        if not hits:
+            if show == "fn":
+                print(f"FN {doc.name}: {doc.text[rel.content[0] : rel.content[1]][:150]!r}")
+            continue
+        tally.gold_hit += 1
+        if rel.source is None:
+            continue
+        tally.src += 1
+        q = hits[0]
+        ok = (q.source_start >= 0 and overlaps((q.source_start, q.source_end), rel.source)) or same_source(
+            q.source, rel.source_text
+        )
+        tally.src_ok += ok
+        if not ok and show == "src":
+            print(
+                f"SRC {doc.name}: gold={rel.source_text!r} ours={q.source_mention!r}->{q.source!r}"
+                f" | {doc.text[q.start : q.end][:80]!r}"
+            )
+        if rel.source_text.lower() in PRONOUNS:
+            tally.pron += 1
+            tally.pron_ok += bool(q.source) and q.source.lower() not in PRONOUNS
+
+
+def ratio(part: int, whole: int) -> float:
+    """part / whole, 0.0 when whole is 0."""
+    return part / whole if whole else 0.0
+
+
 def score(docs: list[Doc], show: str = "") -> dict[str, float]:
     """Quote P/R/F1 by span overlap, source and name accuracy over matched pairs; indirect precision."""
-    n_pred = n_pred_ok = n_gold = n_gold_hit = 0
-    n_src = n_src_ok = n_pron = n_pron_ok = 0
-    n_ind = n_ind_ok = n_ind_src = 0
-    seconds = 0.0
+    t = Tally()
     for doc in docs:
         t0 = time.perf_counter()
         found = extract_quotes(doc.text)
-        seconds += time.perf_counter() - t0
+        t.seconds += time.perf_counter() - t0
         preds = [q for q in found if q.kind == "direct"]
-        for q in found:
-            if q.kind != "indirect":
-                continue
-            n_ind += 1
-            rels = [r for r in doc.relations if overlaps((q.start, q.end), r.content)]
-            n_ind_ok += bool(rels)
-            src_ok = any(
-                r.source
-                and (overlaps((q.source_start, q.source_end), r.source) or same_source(q.source, r.source_text))
-                for r in rels
-            )
-            n_ind_src += src_ok
-            if show == "ind" and not src_ok:
-                print(f"IND {doc.name}: {q.source_mention!r}->{q.source!r} {q.cue} | {q.text[:100]!r}")
-        for q in preds:
-            n_pred += 1
-            if any(overlaps((q.start, q.end), c) for c in doc.contents):
-                n_pred_ok += 1
-            elif show == "fp":
-                print(f"FP {doc.name}: {doc.text[q.start : q.end][:150]!r} src={q.source!r}")
-        for rel in doc.quoted:
-            n_gold += 1
-            hits = [q for q in preds if overlaps((q.start, q.end), rel.content)]
-            if not hits:
-                if show == "fn":
-                    print(f"FN {doc.name}: {doc.text[rel.content[0] : rel.content[1]][:150]!r}")
-                continue
-            n_gold_hit += 1
-            if rel.source is None:
-                continue
-            n_src += 1
-            q = hits[0]
-            ok = (q.source_start >= 0 and overlaps((q.source_start, q.source_end), rel.source)) or same_source(
-                q.source, rel.source_text
-            )
-            n_src_ok += ok
-            if not ok and show == "src":
-                print(
-                    f"SRC {doc.name}: gold={rel.source_text!r} ours={q.source_mention!r}->{q.source!r}"
-                    f" | {doc.text[q.start : q.end][:80]!r}"
-                )
-            if rel.source_text.lower() in PRONOUNS:
-                n_pron += 1
-                n_pron_ok += bool(q.source) and q.source.lower() not in PRONOUNS
-    p = n_pred_ok / n_pred if n_pred else 0.0
-    r = n_gold_hit / n_gold if n_gold else 0.0
+        score_indirect(doc, found, t, show)
+        score_precision(doc, preds, t, show)
+        score_recall(doc, preds, t, show)
+    p, r = ratio(t.pred_ok, t.pred), ratio(t.gold_hit, t.gold)
     return {
         "docs": len(docs),
-        "gold": n_gold,
-        "pred": n_pred,
+        "gold": t.gold,
+        "pred": t.pred,
         "P": p,
         "R": r,
         "F1": 2 * p * r / (p + r) if p + r else 0.0,
-        "src_n": n_src,
-        "src_acc": n_src_ok / n_src if n_src else 0.0,
-        "pron_n": n_pron,
-        "name_acc": n_pron_ok / n_pron if n_pron else 0.0,
-        "ind_n": n_ind,
-        "ind_P": n_ind_ok / n_ind if n_ind else 0.0,
-        "ind_src": n_ind_src / n_ind if n_ind else 0.0,
-        "ms_per_doc": 1000 * seconds / max(len(docs), 1),
+        "src_n": t.src,
+        "src_acc": ratio(t.src_ok, t.src),
+        "pron_n": t.pron,
+        "name_acc": ratio(t.pron_ok, t.pron),
+        "ind_n": t.ind,
+        "ind_P": ratio(t.ind_ok, t.ind),
+        "ind_src": ratio(t.ind_src, t.ind),
+        "ms_per_doc": 1000 * t.seconds / max(len(docs), 1),
     }
 
 

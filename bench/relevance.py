@@ -27,6 +27,7 @@ import shutil
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,36 +165,39 @@ def query_words(q: str, drop: set[str] | None = None) -> list[str]:
     return [w for w in words if not drop or w not in drop]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description="TIME collection: MAP and nDCG@10 of ours vs plain BM25")
-    ap.add_argument("--work", type=Path, default=corpora.DEFAULT_WORK)
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--per-query", action="store_true", help="print per-query AP of the main runs")
-    args = ap.parse_args()
+def or_words(q: str) -> str:
+    """The query's words joined by OR."""
+    return " OR ".join(query_words(q))
 
-    from search.index import fields
 
-    queries, qrels, stops = load_queries(), load_qrels(), stopwords()
-    docs = list(corpora._read_jsonl(TIME / "derived" / "docs.jsonl"))  # noqa: SLF001
-    folder = corpora.time_docs(args.work)
-    body_only = args.work / "time-bodyonly"
+def body_only_folder(work: Path, docs: list[dict[str, str]]) -> Path:
+    """The TIME texts as .json articles with an empty headline, under work/time-bodyonly (written once)."""
+    body_only = work / "time-bodyonly"
     if not (body_only / ".done").exists():
         body_only.mkdir(parents=True, exist_ok=True)
         for d in docs:
             (body_only / f"{d['text_id']}.json").write_text(json.dumps({"headline": "", "body": d["text"]}))
         (body_only / ".done").write_text("ok")
+    return body_only
 
-    t0 = time.perf_counter()
-    ours = Ours(folder, args.work / "idx" / "time-ours")
-    ours_body = Ours(body_only, args.work / "idx" / "time-ours-bodyonly")
-    base = Baseline(docs, args.work / "idx" / "time-bm25", stops)
-    base_stem = Baseline(docs, args.work / "idx" / "time-bm25-stem", stops, stem=True)
-    def or_words(q: str) -> str:
-        return " OR ".join(query_words(q))
 
-    # name -> (system, query rewrite, field weights override or None). The overrides are diagnostics: they
-    # change the field registry's weights in this process only (fields.weighted), to show what others would score.
-    systems = {
+System = tuple[Any, Callable[[str], str], dict[str, float] | None]
+
+
+def build_systems(work: Path, docs: list[dict[str, str]], stops: set[str], folder: Path,
+                  body_only: Path) -> dict[str, System]:
+    """Index folder (and body_only) for each system; name -> (system, query rewrite, field weights or None).
+
+    The weights override are diagnostics: they change the field registry's weights in this process only
+    (fields.weighted), to show what others would score.
+    """
+    from search.index import fields
+
+    ours = Ours(folder, work / "idx" / "time-ours")
+    ours_body = Ours(body_only, work / "idx" / "time-ours-bodyonly")
+    base = Baseline(docs, work / "idx" / "time-bm25", stops)
+    base_stem = Baseline(docs, work / "idx" / "time-bm25-stem", stops, stem=True)
+    return {
         "ours, as typed (all words, relaxed to any word below 3 hits)": (ours, lambda q: q.lower(), None),
         "ours, words joined by OR": (ours, or_words, None),
         "ours, OR, TIME.STP stop words removed from the query": (ours, lambda q: " OR ".join(query_words(q, stops)),
@@ -208,6 +212,13 @@ def main() -> None:
         "baseline BM25 (k1=1.2 b=0.75, TIME.STP, no stemming, OR)": (base, lambda q: q, None),
         "baseline BM25 + Porter stemming (diagnostic)": (base_stem, lambda q: q, None),
     }
+
+
+def run_systems(systems: dict[str, System], queries: dict[str, str],
+                qrels: dict[str, set[str]]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Every query through every system: (name -> evaluate(...), name -> number of relaxed queries)."""
+    from search.index import fields
+
     results: dict[str, Any] = {}
     relaxed_count: dict[str, int] = {}
     for name, (system, rewrite, weights) in systems.items():
@@ -218,16 +229,20 @@ def main() -> None:
                 relaxed += was_relaxed
         results[name] = evaluate(runs, qrels)
         relaxed_count[name] = relaxed
-    elapsed = time.perf_counter() - t0
+    return results, relaxed_count
 
-    print(f"TIME collection: {len(docs)} documents, {len(queries)} queries, "
-          f"{sum(len(v) for v in qrels.values())} relevance judgments ({elapsed:.1f} s)\n")
+
+def print_table(results: dict[str, Any], relaxed_count: dict[str, int]) -> None:
+    """One row of MAP, nDCG@10, P@10, recall and relaxed queries per system."""
     print("| system | MAP | nDCG@10 | P@10 | recall@1000 | relaxed queries |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         print(f"| {name} | {r['map']:.3f} | {r['ndcg10']:.3f} | {r['p10']:.3f} | {r['recall']:.3f} "
               f"| {relaxed_count[name] if 'ours' in name else ''} |")
 
+
+def print_per_query(results: dict[str, Any], queries: dict[str, str], per_query: bool) -> None:
+    """Ours OR against the baseline query by query: wins and losses, the largest differences, all if asked."""
     names = list(results)
     base_name = next(n for n in names if n.startswith("baseline BM25 (k1"))
     a, b = results[names[1]]["per_query"], results[base_name]["per_query"]
@@ -238,11 +253,32 @@ def main() -> None:
     print("\n| query | ours OR AP | baseline AP | query text |\n|---|---:|---:|---|")
     for qid in diffs[:8] + diffs[-5:]:
         print(f"| {qid} | {a[qid]['ap']:.3f} | {b[qid]['ap']:.3f} | {queries[qid][:90]} |")
-    if args.per_query:
+    if per_query:
         t = results[names[0]]["per_query"]
         print("\n| query | as typed | OR | baseline |\n|---|---:|---:|---:|")
         for qid in queries:
             print(f"| {qid} | {t[qid]['ap']:.3f} | {a[qid]['ap']:.3f} | {b[qid]['ap']:.3f} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="TIME collection: MAP and nDCG@10 of ours vs plain BM25")
+    ap.add_argument("--work", type=Path, default=corpora.DEFAULT_WORK)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--per-query", action="store_true", help="print per-query AP of the main runs")
+    args = ap.parse_args()
+
+    queries, qrels, stops = load_queries(), load_qrels(), stopwords()
+    docs = list(corpora.read_jsonl(TIME / "derived" / "docs.jsonl"))
+    folder, body_only = corpora.time_docs(args.work), body_only_folder(args.work, docs)
+    t0 = time.perf_counter()
+    systems = build_systems(args.work, docs, stops, folder, body_only)
+    results, relaxed_count = run_systems(systems, queries, qrels)
+    elapsed = time.perf_counter() - t0
+
+    print(f"TIME collection: {len(docs)} documents, {len(queries)} queries, "
+          f"{sum(len(v) for v in qrels.values())} relevance judgments ({elapsed:.1f} s)\n")
+    print_table(results, relaxed_count)
+    print_per_query(results, queries, args.per_query)
     if args.json:
         args.json.write_text(json.dumps({"results": results, "relaxed": relaxed_count}, indent=1))
 

@@ -19,6 +19,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, current_app, request, url_for
 
+from search import Hit
 from web import engine
 from web import search as run_search
 from web.links import absolute_origin, public_url
@@ -64,27 +65,32 @@ def atom():
     ET.SubElement(feed, "opensearch:itemsPerPage").text = str(req.page_size)
     ET.SubElement(feed, "opensearch:Query", role="request", searchTerms=_text(req.q), startPage=str(req.page))
     for hit in results.results:
-        entry = _sub(feed, "entry")
-        link = _link(url_for("pages.article", article_id=hit.id))
-        _sub(entry, "title", hit.headline, type="text")
-        _sub(entry, "id", _urn("article", hit.id))
-        _sub(entry, "link", rel="alternate", type="text/html", href=link)
-        if web_url(hit.url):
-            _sub(entry, "link", rel="related", type="text/html", href=hit.url)
-        when = _when(hit.published) or _when(status.get("built")) or "1970-01-01T00:00:00Z"
-        _sub(entry, "updated", when)
-        if hit.published:
-            _sub(entry, "published", when)
-        if hit.byline:
-            _sub(entry, "author/name", hit.byline)
-        if hit.section:
-            _sub(entry, "category", term=hit.section)
-        snippet = hit.snippets.get("body") or hit.snippets.get("lede") or ""
-        _sub(entry, "summary", snippet, type="html")  # escaped text + <mark>, escaped once more as XML
+        _entry(feed, hit, status.get("built"))
     body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
     resp = Response(body, mimetype="application/atom+xml")
     resp.headers["Cache-Control"] = "public, max-age=60"
     return _conditional(resp, etag.hexdigest(), built)
+
+
+def _entry(feed: ET.Element, hit: Hit, built: str | None) -> None:
+    """Add one hit to the feed as an Atom entry; one without a date is dated by the index build (built)."""
+    entry = _sub(feed, "entry")
+    link = _link(url_for("pages.article", article_id=hit.id))
+    _sub(entry, "title", hit.headline, type="text")
+    _sub(entry, "id", _urn("article", hit.id))
+    _sub(entry, "link", rel="alternate", type="text/html", href=link)
+    if web_url(hit.url):
+        _sub(entry, "link", rel="related", type="text/html", href=hit.url)
+    when = _when(hit.published) or _when(built) or "1970-01-01T00:00:00Z"
+    _sub(entry, "updated", when)
+    if hit.published:
+        _sub(entry, "published", when)
+    if hit.byline:
+        _sub(entry, "author/name", hit.byline)
+    if hit.section:
+        _sub(entry, "category", term=hit.section)
+    snippet = hit.snippets.get("body") or hit.snippets.get("lede") or ""
+    _sub(entry, "summary", snippet, type="html")  # escaped text + <mark>, escaped once more as XML
 
 
 def _not_modified(etag: str, built: datetime | None) -> bool:
