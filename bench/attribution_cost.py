@@ -5,7 +5,7 @@ Run from the repo root: `python bench/attribution_cost.py [--data ../shared/data
 bodies in ../shared/data/bbc; nothing of that text is kept), writes it to a temporary file, then measures two
 things in a fresh child process per case, so that one case's peak memory is not another's:
   attribute  `attribute(article)` over the articles the reader made of the file (the reader is not timed)
-  parse      `search.parsing.parse_file(path)`: read, decode, split, attribute
+  parse      `search.ingest.parse_file(path)`: read, decode, split, attribute
 and prints seconds per MB and the peak memory the call added (peak RSS minus the RSS before the call), as a
 markdown table. Linear means s/MB stays flat as the size grows; a case over --timeout is shown as `>T`.
 """
@@ -170,7 +170,8 @@ def _peak() -> int:
 
 def run_case(path: str, mode: str) -> dict[str, float]:
     """In the child: time one mode on one file; peak memory is what the call added to the RSS."""
-    from search import parsing, quotes, readers
+    from search import ingest as parsing
+    from search import quotes, readers
 
     if mode == "attribute":
         articles = readers.read(path).articles

@@ -18,7 +18,9 @@ _EXPORTS = {
     "ensure_index": "search.index.schedule",
     "FIELDS": "search.index.fields", "FACETS": "search.index.fields",
     **{name: "search.engine.params" for name in ("PARAMS", "Param", "MAX_QUERY_LENGTH", "MAX_WINDOW",
-                                                 "SUGGEST_LIMIT")},
+                                                 "SUGGEST_LIMIT", "QUOTE_PARAMS")},
+    "QUOTE_FACETS": "search.index.quote_fields", "source_slug": "search.engine.sources",
+    **{name: "search.engine.quotes" for name in ("QuoteRequest", "QuoteResult", "QuoteResults")},
     "Engine": "search.engine.engine",
     "SearchRequest": "search.engine.results", "Results": "search.engine.results", "Hit": "search.engine.results",
     **{name: "search.errors" for name in (
@@ -28,8 +30,9 @@ _EXPORTS = {
 __all__ = [
     "Article", "BadRequest", "Engine", "FACETS", "FIELDS", "Hit", "IndexDamaged", "IndexLocked", "IndexMissing",
     "IndexOutdated", "IndexReport", "IndexWriteError", "Indexer", "MAX_QUERY_LENGTH", "MAX_WINDOW", "NewsearchError",
-    "NotFound", "PARAMS", "Param", "Quote", "ReadError", "ReadResult", "Results", "RunRefused", "RunStopped",
-    "SUGGEST_LIMIT", "SearchRequest", "Settings", "ensure_index",
+    "NotFound", "PARAMS", "Param", "QUOTE_FACETS", "QUOTE_PARAMS", "Quote", "QuoteRequest", "QuoteResult",
+    "QuoteResults", "ReadError", "ReadResult", "Results", "RunRefused", "RunStopped",
+    "SUGGEST_LIMIT", "SearchRequest", "Settings", "ensure_index", "source_slug",
 ]
 __version__ = "0.1.0"
 
@@ -37,8 +40,10 @@ if TYPE_CHECKING:
     from search.articles import Article, Quote, ReadResult
     from search.config import Settings
     from search.engine.engine import Engine
-    from search.engine.params import MAX_QUERY_LENGTH, MAX_WINDOW, PARAMS, SUGGEST_LIMIT, Param
+    from search.engine.params import MAX_QUERY_LENGTH, MAX_WINDOW, PARAMS, QUOTE_PARAMS, SUGGEST_LIMIT, Param
+    from search.engine.quotes import QuoteRequest, QuoteResult, QuoteResults
     from search.engine.results import Hit, Results, SearchRequest
+    from search.engine.sources import source_slug
     from search.errors import (
         BadRequest,
         IndexDamaged,
@@ -54,6 +59,7 @@ if TYPE_CHECKING:
     )
     from search.index.fields import FACETS, FIELDS
     from search.index.indexer import Indexer, IndexReport
+    from search.index.quote_fields import QUOTE_FACETS
     from search.index.schedule import ensure_index
 
 

@@ -28,10 +28,17 @@ class Quote:
     source_mention: str | None = None  # the words in the text that name the source ("she", "the WSJ")
     source_start: int = -1  # character offsets of `source_mention` in the text (-1 when unknown)
     source_end: int = -1
+    source_kind: str | None = None  # "person", "outlet" or "organisation" (search/quotes/kinds.py); None: no source
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape of a quote."""
-        return {"text": self.text, "source": self.source, "cue": self.cue, "kind": self.kind}
+        return {
+            "text": self.text,
+            "source": self.source,
+            "source_kind": self.source_kind,
+            "cue": self.cue,
+            "kind": self.kind,
+        }
 
 
 @dataclass

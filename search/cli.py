@@ -12,14 +12,23 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from search.articles import error_dict
-from search.cli_show import progress_bar, show_read, show_report, show_results, show_status, skipped_text
+from search.cli_show import (
+    progress_bar,
+    show_quotes,
+    show_read,
+    show_report,
+    show_results,
+    show_sources,
+    show_status,
+    skipped_text,
+)
 from search.config import Settings
-from search.engine.params import PARAMS
+from search.engine.params import PARAMS, QUOTE_PARAMS, Param
 from search.errors import (
     BadRequest,
     IndexDamaged,
@@ -32,6 +41,8 @@ from search.errors import (
 from search.ingest import escape_name, parse_file, walk
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another indexing job holds the index; try again later
+
+T = TypeVar("T")
 
 
 COMMANDS_GROUP = "newsearch.commands"
@@ -89,7 +100,7 @@ def parse(base: Settings, paths: tuple[Path, ...], as_json: bool, max_file_mb: i
     files = articles = failed = 0
     found = walk(targets, settings.corpus)
     for _key, f in found.files:
-        result = parse_file(f, max_bytes=settings.max_file_bytes)
+        result = parse_file(f, max_bytes=settings.max_file_bytes, aliases_files=tuple(map(str, settings.aliases_files)))
         result.path = shown = escape_name(str(f))
         for art in result.articles:
             art.path = shown
@@ -166,21 +177,31 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
     show_report(report)
 
 
-def _request_options(command: Callable) -> Callable:
-    """The click options of `newsearch search`, one per request parameter but the query (search.PARAMS)."""
+def _request_options(params: tuple[Param, ...]) -> Callable[[Callable], Callable]:
+    """The click options of a search command, one per request parameter but the query (search.PARAMS for
+    `newsearch search`, search.QUOTE_PARAMS for `newsearch quotes`)."""
     kinds = {"integer": int, "number": float}
-    for p in reversed([p for p in PARAMS if p.name != "q"]):
-        kind = click.Choice(list(p.choices)) if p.kind == "choice" else kinds.get(p.kind, str)
-        default = () if p.multiple else p.default
-        command = click.option(p.option, p.arg, type=kind, multiple=p.multiple, help=p.help, default=default,
-                               show_default=p.default not in (None, ""))(command)
-    return command
+
+    def decorate(command: Callable) -> Callable:
+        for p in reversed([p for p in params if p.name != "q"]):
+            kind = click.Choice(list(p.choices)) if p.kind == "choice" else kinds.get(p.kind, str)
+            default = () if p.multiple else p.default
+            command = click.option(p.option, p.arg, type=kind, multiple=p.multiple, help=p.help, default=default,
+                                   show_default=p.default not in (None, ""))(command)
+        return command
+
+    return decorate
+
+
+def _bad_request(e: BadRequest) -> click.BadParameter:
+    """A request the engine refused, as click's usage error naming the option (or the query)."""
+    return click.BadParameter(str(e), param_hint=f"--{(e.param or 'query').replace('_', '-')}")
 
 
 @main.command()
 @click.argument("query", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the JSON API serves them.")
-@_request_options
+@_request_options(PARAMS)
 @click.pass_obj
 def search(settings: Settings, query: tuple[str, ...], as_json: bool, **request: Any) -> None:
     """Search the index and show ranked results with highlighted snippets.
@@ -192,17 +213,68 @@ def search(settings: Settings, query: tuple[str, ...], as_json: bool, **request:
     from search.engine.engine import Engine
     from search.engine.results import SearchRequest
 
+    results = _asked(lambda: Engine(settings).search(SearchRequest.build(q=" ".join(query), **request)))
+    _answer(results.to_dict(), as_json, lambda: show_results(results))
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the quotations as /api/quotes serves them.")
+@_request_options(QUOTE_PARAMS)
+@click.pass_obj
+def quotes(settings: Settings, query: tuple[str, ...], as_json: bool, **request: Any) -> None:
+    """Search what was said: one result per quotation, however many articles carry it, with its speaker, where
+    it was first seen and in how many articles. Words, speaker and verb always match on the same quote.
+
+    Example:
+
+        newsearch quotes 'source:"Priya Raman" rust' --sort newest
+    """
+    from search.engine.engine import Engine
+    from search.engine.quotes import QuoteRequest
+
+    results = _asked(lambda: Engine(settings).quotes(QuoteRequest.build(q=" ".join(query), **request)))
+    _answer(results.to_dict(), as_json, lambda: show_quotes(results))
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--limit", type=click.IntRange(1, next(p.maximum for p in QUOTE_PARAMS if p.name == "page_size")),
+              default=20, show_default=True, help="List at most this many sources.")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as /api/sources serves them.")
+@click.pass_obj
+def sources(settings: Settings, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """List the sources quoted, most quoted first: those whose names start with QUERY (or have words that do;
+    an alias finds its canonical name), or all of them.
+
+    Example:
+
+        newsearch sources kestrel --json
+    """
+    from search.engine.engine import Engine
+
+    q = " ".join(query)
+    found = _asked(lambda: Engine(settings).sources(q, limit=limit))
+    _answer({"q": q, "sources": found}, as_json, lambda: show_sources(q, found))  # the shape /api/sources serves
+
+
+def _asked(call: Callable[[], T]) -> T:
+    """What the engine answers; a bad parameter, no index, a damaged one or one built before quotes were indexed
+    is the command's error, with the message that says what to do."""
     try:
-        req = SearchRequest.build(q=" ".join(query), **request)
-        results = Engine(settings).search(req)
+        return call()
     except BadRequest as e:
-        raise click.BadParameter(str(e), param_hint=f"--{(e.param or 'query').replace('_', '-')}") from None
-    except NewsearchError as e:  # no index yet, or a damaged one: the message says what to run
+        raise _bad_request(e) from None
+    except NewsearchError as e:
         raise click.ClickException(str(e)) from None
+
+
+def _answer(data: dict[str, Any], as_json: bool, show: Callable[[], None]) -> None:
+    """Print the answer as the API serves it (--json), or as text."""
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
-        return
-    show_results(results)
+        click.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        show()
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""The text `newsearch` prints: articles as parsed, index reports, search results, index status and runs.
+"""The text `newsearch` prints: articles as parsed, index reports, search results, quotations and sources,
+index status and runs.
 
 The commands in cli.py parse arguments and call the core; these turn what it returns into lines for a
 terminal (with --json the commands print the values' to_dict() instead, as the JSON API serves them).
@@ -6,6 +7,8 @@ terminal (with --json the commands print the values' to_dict() instead, as the J
 
 from __future__ import annotations
 
+import html
+import re
 import sys
 import textwrap
 from collections.abc import Iterable
@@ -16,6 +19,7 @@ import click
 from search.articles import Article, ReadResult
 
 if TYPE_CHECKING:
+    from search.engine.quotes import QuoteResults
     from search.engine.results import Results
     from search.index.report import IndexReport
 
@@ -110,21 +114,29 @@ def progress_bar() -> Any:
     return Bar()
 
 
+def plain(snippet: str) -> str:
+    """A snippet (escaped text with <mark>) as the plain text it marks."""
+    return html.unescape(re.sub(r"</?mark>", "", snippet))
+
+
+def styled(label: str, snippet: str, indent: str = "   ") -> str:
+    """A snippet wrapped to the terminal's 100 columns, its marked words in bold yellow."""
+    marked = html.unescape(snippet.replace("<mark>", "\x01").replace("</mark>", "\x02"))
+    text = textwrap.fill(label + " ".join(marked.split()), width=100, initial_indent=indent,
+                         subsequent_indent=indent, break_on_hyphens=False)
+    on, off = click.style("\x00", bold=True, fg="yellow").split("\x00")
+    return text.replace("\x01", on).replace("\x02", off)
+
+
+def show_facets(facets: dict[str, list[dict[str, Any]]]) -> None:
+    """Each facet's first values with their counts, one line a facet."""
+    for name, values in facets.items():
+        if values:
+            click.echo(f"\n{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))
+
+
 def show_results(results: Results) -> None:
     """`newsearch search`: the count, did-you-mean, each hit with its snippets marked, then the facets."""
-    import html
-    import re
-
-    def plain(snippet: str) -> str:
-        return html.unescape(re.sub(r"</?mark>", "", snippet))
-
-    def styled(label: str, snippet: str) -> str:
-        marked = html.unescape(snippet.replace("<mark>", "\x01").replace("</mark>", "\x02"))
-        text = textwrap.fill(label + " ".join(marked.split()), width=100, initial_indent="   ",
-                             subsequent_indent="   ", break_on_hyphens=False)
-        on, off = click.style("\x00", bold=True, fg="yellow").split("\x00")
-        return text.replace("\x01", on).replace("\x02", off)
-
     first = (results.page - 1) * results.page_size + 1
     note = " (few articles have every word: showing those with most of them too)" if results.relaxed else ""
     note += " (time limit reached: partial results)" if results.partial else ""
@@ -145,9 +157,47 @@ def show_results(results: Results) -> None:
         for q in hit.quotes:
             click.echo(f"   — {q.source or 'unattributed'} ({q.cue or q.kind})")
         click.echo(f"   id {hit.id}  matched: {', '.join(hit.matched_fields) or '-'}")
-    for name, values in results.facets.items():
-        if values:
-            click.echo(f"\n{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))
+    show_facets(results.facets)
+
+
+def show_quotes(results: QuoteResults) -> None:
+    """`newsearch quotes`: the count, then each quotation (speaker, words marked, first seen, seen in), facets."""
+    first = (results.page - 1) * results.page_size + 1
+    note = " (time limit reached: partial results)" if results.partial else ""
+    plural = "" if results.total == 1 else "s"
+    click.echo(f"{results.total} quotation{plural}, page {results.page}, {results.took_ms:.0f} ms{note}")
+    for n, r in enumerate(results.results, start=first):
+        how = ", ".join(x for x in (r.cue, r.kind) if x)
+        kind = f" [{r.source_kind}]" if r.source_kind and r.source_kind != "person" else ""
+        click.echo()
+        click.secho(f"{n}. {r.source or 'unattributed'}{kind} ({how})", bold=True)
+        click.echo(styled("", f"“{r.snippet}”"))
+        seen = r.first_seen
+        when = (seen.get("published") or "")[:10]
+        articles = f"{r.seen_in} article{'' if r.seen_in == 1 else 's'}"
+        headline = html.escape(seen.get("headline") or "")
+        where = f"{when} in “{headline}”" if when else f"in “{headline}” (undated)"
+        click.echo(styled("", f"first seen {where} · seen in {articles}"))
+        for a in r.articles[1:]:  # the first is where it was first seen
+            meta = " · ".join(x for x in ((a.get("published") or "")[:10], a.get("outlet")) if x)
+            click.echo(f"     also: {a.get('headline') or '(no headline)'}" + (f" ({meta})" if meta else ""))
+        click.echo(f"   id {r.id}  article {seen.get('article_id')}")
+    show_facets(results.facets)
+
+
+def show_sources(q: str, found: list[dict[str, Any]]) -> None:
+    """`newsearch sources`: one line a source (name, kind, counts, first and last quoted, slug)."""
+    if not found:
+        click.echo(f"no sources{f' matching {q!r}' if q else ''}")
+        return
+    width = min(max(len(s["name"]) for s in found), 40)
+    for s in found:
+        first, last = (s.get("first_quoted") or "")[:10], (s.get("last_quoted") or "")[:10]
+        span = first if first == last else f"{first} to {last}"
+        counts = f"{s['quotes']} quote{'' if s['quotes'] == 1 else 's'} in {s['articles']} " \
+                 f"article{'' if s['articles'] == 1 else 's'}"
+        click.echo(f"{s['name']:<{width}}  {s.get('kind') or '-':<12}  {counts:<24}  {span or 'undated':<24}  "
+                   f"{s['slug']}")
 
 
 def show_status(info: dict[str, Any], problem: str | None) -> None:

@@ -28,6 +28,12 @@ class Settings:
     web_cache: int = 1024  # answers each web worker keeps; 0 turns the answer cache off
     web_cache_mb: int = 32  # the most memory those answers may take in each worker (by their estimated size)
     head_timeout_s: float = 10.0  # a request (line, headers, body) must arrive within this, or its connection closes
+    aliases: str = ""  # your aliases files (TOML, like search/quotes/aliases.toml), separated by os.pathsep
+
+    @property
+    def aliases_files(self) -> list[Path]:
+        """The user's aliases files, read after the shipped one (a later file wins)."""
+        return [Path(p) for p in self.aliases.split(os.pathsep) if p.strip()]
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

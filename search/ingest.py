@@ -20,6 +20,7 @@ file outside it given explicitly); file names of any bytes get a printable, inje
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import stat
@@ -29,6 +30,8 @@ from pathlib import Path
 
 from search import quotes, readers
 from search.articles import ReadResult
+from search.quotes.aliases import Aliases, default_aliases
+from search.quotes.kinds import source_kind
 from search.readers.loading import MAX_BYTES
 
 UNSUPPORTED = "unsupported file type"  # what is supported: readers.SUFFIXES, plain or gzipped
@@ -193,18 +196,22 @@ def _why(e: OSError) -> str:
 log = logging.getLogger(__name__)
 
 
-def parse_file(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None) -> ReadResult:
-    """Read one file (or its bytes `raw`) and fill in each article's quotes and sources; never raises for a
-    bad file: a failure of attribution is reported with the file and leaves that article without quotes."""
+def parse_file(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None,
+               aliases_files: tuple[str, ...] = ()) -> ReadResult:
+    """Read one file (or its bytes `raw`) and fill in each article's quotes and sources, names resolved with
+    the shipped aliases and `aliases_files` (NEWSEARCH_ALIASES); never raises for a bad file: a failure of
+    attribution is reported with the file and leaves that article without quotes."""
     result = readers.read(path, max_bytes=max_bytes, raw=raw)
+    aliases = _aliases(aliases_files)
     for art in result.articles:
         try:
             if art.quotes:  # the record brought its own quotes (JSON): keep them, normalise their sources
                 for q in art.quotes:
-                    q.source = quotes.normalise_source(q.source) if q.source else None
+                    q.source = aliases.canonical(quotes.normalise_source(q.source, aliases)) if q.source else None
+                    q.source_kind = q.source_kind or (source_kind(q.source, aliases) if q.source else None)
                 art.sources = list(dict.fromkeys(q.source for q in art.quotes if q.source))
             else:
-                quotes.attribute(art)
+                quotes.attribute(art, aliases)
         except MemoryError:  # the reading worker's ceiling: the whole file is reported (reading.py)
             raise
         except RecursionError:
@@ -215,6 +222,12 @@ def parse_file(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None =
             art.quotes, art.sources = [], []
             result.errors.append(f"{_where(art.record)}quotes not attributed ({type(e).__name__}: {e})")
     return result
+
+
+@functools.lru_cache(maxsize=4)
+def _aliases(files: tuple[str, ...]) -> Aliases:
+    """The aliases for these files (read once per process; the shipped file alone for none)."""
+    return Aliases.load(*files) if files else default_aliases()
 
 
 def _where(record: int | None) -> str:

@@ -35,9 +35,10 @@ def api_schema(app):
     return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
 
-OPERATIONS = [("/api/search", 300), ("/api/suggest", 100), ("/api/articles/{id}", 50), ("/api/status", 5),
-              ("/api/openapi.json", 3)]
-NEGATIVE = [(path, n) for path, n in OPERATIONS if path in ("/api/search", "/api/suggest")]
+OPERATIONS = [("/api/search", 300), ("/api/suggest", 100), ("/api/articles/{id}", 50), ("/api/quotes", 300),
+              ("/api/sources", 100), ("/api/sources/{slug}", 50), ("/api/status", 5), ("/api/openapi.json", 3)]
+NEGATIVE = [(path, n) for path, n in OPERATIONS if path in ("/api/search", "/api/suggest", "/api/quotes",
+                                                           "/api/sources", "/api/sources/{slug}")]
 
 
 # Hypothesis drives schemathesis' strategies directly (its pytest plugin's lazy loader does not work with pytest 9).
@@ -77,8 +78,27 @@ def test_real_articles_and_searches_conform(app) -> None:
     for url in ("/api/suggest?q=harb", "/api/suggest?q=harb&format=opensearch"):
         loaded["/api/suggest"]["GET"].validate_response(client.get(url))
     loaded["/api/status"]["GET"].validate_response(client.get("/api/status"))
+    quotes = ["/api/quotes", "/api/quotes?q=waves", "/api/quotes?source=Marta+Quist&kind=direct&sort=most_cited",
+              "/api/quotes?q=zeppelinxyz", "/api/quotes?page_size=100&sort=oldest"]
+    for url in quotes:
+        r = client.get(url)
+        assert r.status_code == 200
+        loaded["/api/quotes"]["GET"].validate_response(r)
+    assert client.get("/api/quotes?q=waves").json["total"] == 1
+    for url in ("/api/sources", "/api/sources?q=mar", "/api/sources?q=zzz&limit=1"):
+        loaded["/api/sources"]["GET"].validate_response(client.get(url))
+    slugs = [s["slug"] for s in client.get("/api/sources?limit=100").json["sources"]]
+    assert "marta-quist" in slugs
+    for slug in slugs:  # every real source's profile, as generated slugs are never real ones
+        r = client.get(f"/api/sources/{slug}")
+        assert r.status_code == 200
+        loaded["/api/sources/{slug}"]["GET"].validate_response(r)
     # The schema is strict enough to fail: a response missing a field does not validate.
     broken = client.get("/api/search?q=harbour")
     broken.set_data(broken.get_data().replace(b'"total"', b'"totl"'))
     with pytest.raises(AssertionError):
         loaded["/api/search"]["GET"].validate_response(broken)
+    broken = client.get("/api/sources/marta-quist")
+    broken.set_data(broken.get_data().replace(b'"seen_in":1', b'"seen_in":"1"'))
+    with pytest.raises(AssertionError):
+        loaded["/api/sources/{slug}"]["GET"].validate_response(broken)

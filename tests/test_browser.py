@@ -1,5 +1,6 @@
 """End to end: `newsearch serve` as a real gunicorn subprocess on a free port (building its index on first start),
-driven in headless Chromium with Playwright as a user would: type a query, follow a facet, page, open an article.
+driven in headless Chromium with Playwright as a user would: type a query, follow a facet, page, open an article;
+search quotes, open a speaker's page with its chart, go on to the article.
 
 Uses Debian's chromium (`playwright install` cannot download browsers here); skipped, with the reason shown,
 only where no Chromium can be had.
@@ -169,4 +170,53 @@ def test_readable_on_a_phone(server: str, browser) -> None:
     assert pg.locator("li.hit").count() == 10
     width = pg.evaluate("document.documentElement.scrollWidth")  # evaluate runs even with page scripts off
     assert width <= 375, f"the page scrolls sideways on a phone: {width}px wide"
+    context.close()
+
+
+def test_quote_search_a_speaker_page_and_back_to_the_article(server: str, page) -> None:
+    page.goto(server + "/")
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Quotes").click()
+    page.wait_for_url("**/quotes")
+    page.get_by_role("searchbox", name="Search quotes").fill("waves")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/quotes?q=waves*")
+    assert page.get_by_role("status").inner_text().startswith("1 quotation")
+    quote = page.locator("li.quote-hit").first
+    assert quote.locator("blockquote").inner_text() == "We have never seen waves like it,"
+    assert quote.locator("blockquote mark").inner_text() == "waves"
+    assert "First seen 2024-01-05 · seen in 1 article" in quote.inner_text()
+
+    # A facet adds a filter; the chip removes it again.
+    page.get_by_role("complementary", name="Refine").get_by_role("link", name="direct").click()
+    page.wait_for_url("**kind=direct*")
+    assert page.get_by_role("status").inner_text().startswith("1 quotation")
+    page.get_by_role("link", name="Remove filter Direct or indirect: direct").click()
+    page.wait_for_url(lambda url: "kind=" not in url)
+
+    # The speaker's page: counts, a drawn timeline, everything said, each article linked.
+    page.locator("li.quote-hit").first.get_by_role("link", name="Marta Quist").click()
+    page.wait_for_url("**/sources/marta-quist")
+    assert page.get_by_role("heading", level=1).inner_text() == "Marta Quist"
+    assert page.get_by_role("img", name="Quotes per month").is_visible()
+    bars = page.locator("figure.timeline svg rect")
+    assert bars.count() == 1 and bars.first.bounding_box()["height"] > 10
+    said = page.get_by_role("region", name="What Marta Quist said")
+    assert said.locator("blockquote").all_inner_texts() == ["We have never seen waves like it,"]
+    said.get_by_role("link", name="Storm damages harbour wall").click()
+    page.wait_for_url("**/articles/*")
+    assert page.get_by_role("heading", level=1).inner_text() == "Storm damages harbour wall"
+    page.get_by_role("region", name="Who said what").get_by_role("link", name="Marta Quist").click()
+    page.wait_for_url("**/sources/marta-quist")
+    assert page.problems == []  # no CSP violation: the chart is plain SVG, no script, no inline style
+
+
+def test_quote_pages_readable_on_a_phone(server: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False)
+    pg = context.new_page()
+    for url, item in (("/quotes", "li.quote-hit"), ("/sources/marta-quist", "li.quote-hit"),
+                      ("/sources", "ol.sources li")):
+        pg.goto(server + url)  # fully usable with JavaScript off
+        assert pg.locator(item).count() >= 1, url
+        width = pg.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{url} scrolls sideways on a phone: {width}px wide"
     context.close()

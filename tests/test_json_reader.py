@@ -95,7 +95,8 @@ def test_quotes_given_in_the_record_are_kept(tmp_path: Path) -> None:
         {"text": "We will rebuild.", "source": "the Wall Street Journal", "cue": "wrote", "kind": "direct"}]}
     (art,) = parse_file(write(tmp_path, "q.json", json.dumps(record))).articles
     assert [q.to_dict() for q in art.quotes] == [
-        {"text": "We will rebuild.", "source": "Wall Street Journal", "cue": "wrote", "kind": "direct"}]
+        {"text": "We will rebuild.", "source": "Wall Street Journal", "source_kind": "outlet", "cue": "wrote",
+         "kind": "direct"}]  # the record's own quote, its source normalised and given a kind
     assert art.sources == ["Wall Street Journal"]
 
 

@@ -20,6 +20,7 @@ ALLOWED = {
     # the engine reads the index: its read side only, never the writer, the reading workers or the schedule
     "search.engine": {"search.engine", "search.index.fields", "search.index.analysis", "search.index.schema",
                       "search.index.documents", "search.index.store", "search.index.check", "search.articles",
+                      "search.index.quote_fields", "search.quotes.aliases", "search.quotes.kinds",
                       "search.config", "search.errors", "search.dates"},
     "search.cli": {"search"},
     "search.__main__": {"search.cli"},

@@ -266,7 +266,8 @@ def test_api_article_suggest_status_openapi(client) -> None:
     assert status["articles"] == len(ARTICLES) and status["last_run"]["mode"] == "full"
     doc = client.get("/api/openapi.json").json
     assert doc["openapi"].startswith("3.") and set(doc["paths"]) == {
-        "/api/search", "/api/articles/{id}", "/api/suggest", "/api/status", "/api/openapi.json"}
+        "/api/search", "/api/articles/{id}", "/api/suggest", "/api/status", "/api/openapi.json", "/api/quotes",
+        "/api/sources", "/api/sources/{slug}"}
 
 
 def test_healthz(client, empty_client) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from typing import Any
 
 from flask import Flask, current_app
 
-from search import Engine, Hit, Results, SearchRequest, Settings
+from search import Engine, Hit, QuoteRequest, QuoteResults, Results, SearchRequest, Settings
 from web.cache import AnswerCache
-from web.links import PathPrefix, public_url
+from web.links import PathPrefix, public_url, source_slug
 
 ENGINE_KEY = "newsearch.engine"
 CACHE_KEY = "newsearch.cache"
@@ -48,7 +49,7 @@ class _EngineHolder:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The newsearch web app for these settings (default: the NEWSEARCH_* environment)."""
-    from web import api, errors, feeds, pages
+    from web import api, errors, feeds, pages, quote_pages
 
     app = Flask(__name__)
     app.config["NEWSEARCH_SETTINGS"] = settings or Settings.from_env()
@@ -62,9 +63,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     if prefix:
         app.wsgi_app = PathPrefix(app.wsgi_app, prefix)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(quote_pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     errors.register(app)
+    app.add_template_filter(source_slug, "slug")
 
     @app.after_request
     def security_headers(response):
@@ -91,6 +94,25 @@ def related(article_id: str, count: int = 5) -> list[Hit]:
     eng = engine()
     return current_app.extensions[CACHE_KEY].get(eng, ("related", article_id, count),
                                                  lambda: eng.more_like_this(article_id, count=count))
+
+
+def quotes(req: QuoteRequest) -> QuoteResults:
+    """Engine.quotes, answered from this worker's cache while the same index is live."""
+    eng = engine()
+    return current_app.extensions[CACHE_KEY].get(eng, ("quotes", repr(req.to_dict())), lambda: eng.quotes(req))
+
+
+def sources(q: str, limit: int) -> list[dict[str, Any]]:
+    """Engine.sources, answered from this worker's cache while the same index is live."""
+    eng = engine()
+    return current_app.extensions[CACHE_KEY].get(eng, ("sources", q, limit), lambda: eng.sources(q, limit=limit))
+
+
+def source(slug: str, page: int, page_size: int) -> dict[str, Any]:
+    """Engine.source (one source's profile), answered from this worker's cache while the same index is live."""
+    eng = engine()
+    return current_app.extensions[CACHE_KEY].get(eng, ("source", slug, page, page_size),
+                                                 lambda: eng.source(slug, page=page, page_size=page_size))
 
 
 def warm_up(app: Flask) -> None:

@@ -1,6 +1,8 @@
-"""The JSON API: /api/search, /api/articles/<id>, /api/suggest, /api/status and its OpenAPI document.
+"""The JSON API: /api/search, /api/articles/<id>, /api/quotes, /api/sources[/<slug>], /api/suggest, /api/status
+and its OpenAPI document.
 
-`/api/search` returns exactly `Results.to_dict()`, the same dict `newsearch search --json` prints.
+`/api/search` returns exactly `Results.to_dict()`, the same dict `newsearch search --json` prints; `/api/quotes`
+`QuoteResults.to_dict()`, what `newsearch quotes --json` prints; `/api/sources` what `newsearch sources --json` does.
 Errors have one shape, `{"error": {"status", "code", "message", "param"}}` (web/errors.py).
 """
 
@@ -11,9 +13,12 @@ import json
 from flask import Blueprint, Response, jsonify, request
 
 from web import engine
+from web import quotes as run_quotes
 from web import search as run_search
+from web import source as source_profile
+from web import sources as list_sources
 from web.openapi import document
-from web.params import search_request, suggest_params
+from web.params import page_params, quote_request, search_request, sources_params, suggest_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -28,6 +33,26 @@ def search():
 def article(article_id: str):
     """The full stored article: text, captions, quotes with their sources, corpus-relative path."""
     return jsonify(engine().article(article_id))
+
+
+@bp.get("/quotes")
+def quotes():
+    """Quotations matching the query and filters in the URL, one result per quotation, with facets."""
+    return jsonify(run_quotes(quote_request(request.args)).to_dict())
+
+
+@bp.get("/sources")
+def sources():
+    """The sources whose names match `q` (all of them for none), most quoted first."""
+    q, limit = sources_params(request.args)
+    return jsonify({"q": q, "sources": list_sources(q, limit)})  # the shape `newsearch sources --json` prints
+
+
+@bp.get("/sources/<slug>")
+def source(slug: str):
+    """One source's profile: names, counts, timeline, who it is quoted with, outlets, its quotes newest first."""
+    page, page_size = page_params(request.args)
+    return jsonify(source_profile(slug, page, page_size))
 
 
 @bp.get("/suggest")

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from search import Settings
+from search import Settings, source_slug
 
+__all__ = ["source_slug"]  # a source's `/sources/<slug>`: the engine's rule, for templates and feeds
 WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
 
 

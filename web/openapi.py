@@ -1,11 +1,14 @@
 """The OpenAPI 3 document of the JSON API (served at /api/openapi.json, checked against real responses in tests).
 
-Schemas mirror `Results.to_dict()`, `Engine.article()`, `Engine.status()` and the one error shape of errors.py.
+Schemas mirror `Results.to_dict()`, `Engine.article()`, `QuoteResults.to_dict()`, `Engine.sources()`,
+`Engine.source()`, `Engine.status()` and the one error shape of errors.py; parameters are derived from the
+engine's declarations (search.PARAMS, search.QUOTE_PARAMS).
 """
 
 from __future__ import annotations
 
-from search import FIELDS, MAX_QUERY_LENGTH, PARAMS, SUGGEST_LIMIT, Param
+from search import FIELDS, MAX_QUERY_LENGTH, PARAMS, QUOTE_PARAMS, SUGGEST_LIMIT, Param
+from web.params import SOURCES_LIMIT
 
 
 def _nullable(type_: str, **more) -> dict:
@@ -35,7 +38,12 @@ def _param(name: str, schema: dict, description: str, required: bool = False) ->
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
-QUOTE = _obj({"text": _STR, "source": _nullable("string"), "cue": _nullable("string"), "kind": _STR},
+_COUNT = {"type": "integer", "minimum": 0}
+_KINDS = next(p.choices for p in QUOTE_PARAMS if p.name == "kind")
+_SOURCE_KINDS = next(p.choices for p in QUOTE_PARAMS if p.name == "source_kind")
+QUOTE = _obj({"text": _STR, "source": _nullable("string"),
+              "source_kind": _nullable("string", enum=[*_SOURCE_KINDS, None]), "cue": _nullable("string"),
+              "kind": {"type": "string", "enum": list(_KINDS)}},
              required=["text", "source", "kind"])
 HIT = _obj({
     "id": _STR, "url": _nullable("string"), "headline": _STR, "section": _nullable("string"),
@@ -80,6 +88,38 @@ RESULTS = _obj({
     "suggestion": _nullable("object", properties={"q": _STR, "total": _INT}, required=["q", "total"]),
     "relaxed": {"type": "boolean"}, "partial": {"type": "boolean"},
 })
+QUOTE_RESULT = _obj({
+    "id": {"type": "string", "description": "the quotation's key: the same words by the same source"},
+    "text": _STR, "snippet": {"type": "string", "description": "the text, escaped, with <mark> around matches"},
+    "source": _nullable("string"), "source_kind": _nullable("string", enum=[*_SOURCE_KINDS, None]),
+    "cue": _nullable("string"), "kind": {"type": "string", "enum": list(_KINDS)},
+    "first_seen": _obj({"published": _nullable("string"), "article_id": _STR, "headline": _STR}),
+    "seen_in": {"type": "integer", "minimum": 1, "description": "how many articles carry the quotation"},
+    "articles": _array(_obj({"id": _STR, "headline": _STR, "published": _nullable("string"),
+                             "url": _nullable("string"), "outlet": _nullable("string")})),
+})
+QUOTE_RESULTS = _obj({
+    "query": _obj({p.name: _echoed(p) for p in QUOTE_PARAMS}),
+    "total": _COUNT, "page": _INT, "page_size": _INT, "took_ms": {"type": "number"},
+    "results": _array(_ref("QuoteResult")),
+    "facets": {"type": "object", "additionalProperties": FACET, "description": "facet -> values with counts"},
+    "partial": {"type": "boolean"},
+})
+SOURCE = _obj({
+    "slug": {"type": "string", "description": "the source's name in URLs: /api/sources/{slug}"}, "name": _STR,
+    "kind": _nullable("string", enum=[*_SOURCE_KINDS, None]), "quotes": _COUNT, "articles": _COUNT,
+    "first_quoted": _nullable("string"), "last_quoted": _nullable("string"),
+})
+SOURCES = _obj({"q": _STR, "sources": _array(_ref("Source"))})
+SOURCE_PROFILE = _obj({
+    **SOURCE["properties"], "aliases": _array(_STR), "direct": _COUNT, "indirect": _COUNT,
+    "timeline": _array(_obj({"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "quotes": _COUNT})),
+    "quoted_with": _array(_obj({"slug": _STR, "name": _STR, "count": {"type": "integer", "minimum": 1}})),
+    "outlets": _array(_obj({"name": _STR, "count": {"type": "integer", "minimum": 1}})),
+    "recent": _ref("QuoteResults"),
+})
+
+
 def _article() -> dict:
     """The article schema: the Article's own keys, and any more stored fields of the registry (search.FIELDS)."""
     return _obj({
@@ -100,6 +140,8 @@ ERROR = _obj({"error": _obj({
 })})
 
 SEARCH_PARAMS = [_param(p.name, _schema(p), p.help) for p in PARAMS]
+QUOTES_PARAMS = [_param(p.name, _schema(p), p.help) for p in QUOTE_PARAMS]
+PAGING = [p for p in QUOTES_PARAMS if p["name"] in ("page", "page_size")]
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -123,6 +165,16 @@ def document() -> dict:
             "/api/articles/{id}": _op(
                 "One article in full", _json(_ref("Article"), "The article"),
                 [{"name": "id", "in": "path", "required": True, "schema": _STR}], ("404", "503")),
+            "/api/quotes": _op("Search quotations (one result per quotation)",
+                               _json(_ref("QuoteResults"), "A page of quotations"), QUOTES_PARAMS),
+            "/api/sources": _op("Sources by name, most quoted first", _json(_ref("Sources"), "Matching sources"), [
+                _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                       "A name, or the first letters of its words (an alias finds its canonical name)."),
+                _param("limit", {"type": "integer", "minimum": 1, "maximum": SOURCES_LIMIT}, "At most this many."),
+            ]),
+            "/api/sources/{slug}": _op(
+                "One source's profile", _json(_ref("SourceProfile"), "The source, with its quotations newest first"),
+                [{"name": "slug", "in": "path", "required": True, "schema": _STR}, *PAGING], ("400", "404", "503")),
             "/api/suggest": _op("Completions of a prefix", {
                 "description": "Completions (`format=opensearch`: the OpenSearch suggestions array)",
                 "content": {
@@ -139,10 +191,11 @@ def document() -> dict:
         },
         "components": {
             "schemas": {"Results": RESULTS, "Hit": HIT, "Quote": QUOTE, "Article": _article(), "Status": STATUS,
-                        "Error": ERROR},
+                        "QuoteResults": QUOTE_RESULTS, "QuoteResult": QUOTE_RESULT, "Source": SOURCE,
+                        "Sources": SOURCES, "SourceProfile": SOURCE_PROFILE, "Error": ERROR},
             "responses": {
                 "E400": {**error, "description": "A bad parameter (`param` names it)"},
-                "E404": {**error, "description": "No such article"},
+                "E404": {**error, "description": "No such article or source"},
                 "E503": {**error, "description": "No index yet"},
                 "Error": error,
             },

@@ -6,11 +6,16 @@ Templates autoescape everything; only the engine's snippets (escaped text plus o
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from search import FACETS, MAX_QUERY_LENGTH, MAX_WINDOW, PARAMS, NewsearchError
+from search import FACETS, MAX_QUERY_LENGTH, MAX_WINDOW, PARAMS, Hit, NewsearchError, Param
 from web import engine, related
 from web import search as run_search
 from web.params import search_request, url_args
@@ -19,23 +24,65 @@ bp = Blueprint("pages", __name__)
 FACET_LIMIT = 10  # values shown per facet
 PAGE_WINDOW = 2  # page links either side of the current page
 FILTER_LABELS = {**{f.name: f.title for f in FACETS if f.name != "year"}, "from": "From", "to": "To"}
-SORTS = next(p.choices for p in PARAMS if p.name == "sort")  # the orders the engine knows
 
 
-@bp.app_context_processor
-def helpers() -> dict:
-    """URL builders for the templates: the current search with one thing changed."""
+@dataclass(frozen=True)
+class Form:
+    """A search box: where it sends its GET, how it is labelled, and the request parameters it carries."""
 
-    def search_url(endpoint: str = "pages.search", drop: tuple[tuple[str, str], ...] = (), **changes) -> str:
+    endpoint: str
+    label: str
+    placeholder: str
+    params: tuple[Param, ...]
+
+    @property
+    def sorts(self) -> tuple[str, ...]:
+        """The orders the engine knows for this search."""
+        return next(p.choices for p in self.params if p.name == "sort")
+
+    @property
+    def filters(self) -> list[str]:
+        """The repeatable parameters: the active filters a new query keeps (hidden fields)."""
+        return [p.name for p in self.params if p.multiple]
+
+
+ARTICLE_FORM = Form("pages.search", "Search news", 'words, "a phrase", source:"Al Jazeera"', PARAMS)
+
+
+def url_helpers(endpoint: str, params: tuple[Param, ...]) -> dict[str, Callable[..., str]]:
+    """`search_url` (the current search with one thing changed, at `endpoint`) and `page_url` for the templates."""
+
+    def search_url(endpoint: str = endpoint, drop: tuple[tuple[str, str], ...] = (), **changes) -> str:
         if "page" not in changes:
             changes["page"] = None  # any change of the search starts again at page 1
-        query = urlencode(url_args(request.args, drop, **changes))
+        query = urlencode(url_args(request.args, drop, params, **changes))
         return url_for(endpoint) + ("?" + query if query else "")
 
     def page_url(n: int) -> str:
         return search_url(page=None if n == 1 else str(n))
 
-    return {"search_url": search_url, "page_url": page_url, "sorts": SORTS, "max_query_length": MAX_QUERY_LENGTH}
+    return {"search_url": search_url, "page_url": page_url}
+
+
+@bp.app_context_processor
+def helpers() -> dict:
+    """URL builders and the search box for the templates (the article search's, unless a view passes its own)."""
+    return {**url_helpers("pages.search", PARAMS), "form": ARTICLE_FORM, "max_query_length": MAX_QUERY_LENGTH,
+            "quote_snippets": quote_snippets}
+
+
+def quote_snippets(hit: Hit) -> list[tuple[Any, str | None]]:
+    """A hit's matching quotes, each with the engine's marked snippet when that snippet is cut from it (the
+    engine marks the best-matching quote's line; the others are shown as they are)."""
+    snippet = hit.snippets.get("quotes")
+    words = " ".join(html.unescape(re.sub(r"</?mark>", "", snippet or "")).split()).strip(" …")
+    out: list[tuple[Any, str | None]] = []
+    for q in hit.quotes:
+        own = bool(words) and snippet is not None and words in " ".join(q.text.split())
+        out.append((q, snippet if own else None))
+        if own:
+            snippet = None  # marked once
+    return out
 
 
 @bp.get("/")
@@ -57,13 +104,14 @@ def search():
     results = run_search(req)
     active = [(name, value) for name in FILTER_LABELS if name not in ("from", "to") for value in getattr(req, name)]
     active += [(name, request.args[name]) for name in ("from", "to") if request.args.get(name)]
-    return render_template("search.html", req=req, r=results, active=active, labels=FILTER_LABELS,
-                           pages=_pages(req.page, results.total, req.page_size), first=(req.page - 1) * req.page_size,
+    clear = {**{p.name: [] for p in PARAMS if p.multiple}, "from": None, "to": None}
+    return render_template("search.html", req=req, r=results, active=active, labels=FILTER_LABELS, clear=clear,
+                           pages=pages(req.page, results.total, req.page_size), first=(req.page - 1) * req.page_size,
                            facet_limit=FACET_LIMIT, facets=[(f.name, f.title) for f in FACETS],
                            feed_url=url_for("feeds.atom") + "?" + urlencode(url_args(request.args, page=None)))
 
 
-def _pages(page: int, total: int, size: int) -> list[int | None]:
+def pages(page: int, total: int, size: int) -> list[int | None]:
     """Page numbers to link: first, last and a window around the current one; None marks a gap."""
     last = max(1, min(-(-total // size), MAX_WINDOW // size))
     shown = sorted({1, last, *range(max(1, page - PAGE_WINDOW), min(last, page + PAGE_WINDOW) + 1)})

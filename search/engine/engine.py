@@ -12,34 +12,36 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import pickle
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-import whoosh
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
 from search.config import Settings
 from search.engine import matching, ranking, related, suggest
 from search.engine.budget import Budget
+from search.engine.damage import IO_ERRORS, storage_error
 from search.engine.hits import hit
+from search.engine.params import MAX_PAGE_SIZE, MAX_VALUE_LENGTH
 from search.engine.query import compile_query
+from search.engine.quotes import QuoteRequest, QuoteResults, QuoteTables, search_quotes
 from search.engine.results import Hit, Results, SearchRequest
 from search.engine.snapshot import Snapshot
 from search.engine.snippets import SIZES, Sizes
+from search.engine.sources import SourceTables
 from search.engine.status import Status, status
 from search.engine.syntax import Node, is_plain, parse, words_of
 from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
 from search.index import fields
 from search.index.analysis import terms
+from search.index.quote_fields import QUOTES
 from search.index.store import IndexStore, damaged_message, probe
+from search.quotes.aliases import Aliases
 
 RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
 T = TypeVar("T")
@@ -67,6 +69,9 @@ class Engine:
         self.sizes = sizes
         self._snap: Snapshot | None = None
         self._ix = None
+        self._quotes: QuoteTables | None = None  # the live build's quote index, opened on first use
+        self._qix = None
+        self._aliases: Aliases | None = None
         self._lock = threading.RLock()
         self._segments: dict = {}  # per-segment facet tables, kept across snapshots
 
@@ -109,12 +114,48 @@ class Engine:
         with self._lock:
             self._drop()
 
+    def quote_view(self) -> QuoteTables:
+        """The live build's quotations (its quote index, grouped), reopened with the article snapshot.
+
+        IndexOutdated for a build made before quotes were indexed."""
+        with self._lock:
+            snap = self.view()
+            old = self._quotes
+            if (old is not None and old.snap.build == snap.build and self._qix is not None
+                    and self._qix.latest_generation() == old.snap.generation):
+                return old
+            try:
+                qix = self.store.open_quotes(Path(snap.build))
+                tables = QuoteTables(Snapshot.open(qix, snap.build, self._segments, QUOTES))
+            except NewsearchError:
+                raise
+            except Exception as e:
+                raise IndexDamaged(damaged_message(Path(snap.build), e)) from e
+            self._qix, self._quotes = qix, tables
+            if old is not None:
+                old.snap.close()
+            return tables
+
+    @property
+    def aliases(self) -> Aliases:
+        """The shipped aliases and the user's (NEWSEARCH_ALIASES), read once; a query's names are resolved with them."""
+        if self._aliases is None:
+            self._aliases = Aliases.load(*self.settings.aliases_files)
+        return self._aliases
+
+    def spellings(self, name: str) -> list[str]:
+        """A source name, its canonical name and every alias of that (what a filter by source looks for)."""
+        canonical = self.aliases.canonical(name)
+        return list(dict.fromkeys([name, canonical, *self.aliases.aliases_of(canonical)]))
+
     def _drop(self) -> None:
-        """Forget the open snapshot (the next call opens the index again)."""
+        """Forget the open snapshots (the next call opens the index again)."""
         snap, self._snap, self._ix = self._snap, None, None
-        if snap is not None:
-            with contextlib.suppress(Exception):
-                snap.close()
+        quotes, self._quotes, self._qix = self._quotes, None, None
+        for old in (snap, quotes.snap if quotes is not None else None):
+            if old is not None:
+                with contextlib.suppress(Exception):
+                    old.close()
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
@@ -124,19 +165,21 @@ class Engine:
         except NewsearchError:
             raise
         except Exception as e:
-            if not _storage_error(e):
+            if not storage_error(e):
                 raise
             with self._lock:  # other threads of a web worker share this Engine
-                if not isinstance(e, _IO_ERRORS) and self._sound():
+                if not isinstance(e, IO_ERRORS) and self._sound():
                     raise  # raised inside Whoosh, but every part of the index reads: a bug (a 500), not damage
                 build = self._snap.build if self._snap is not None else self.store.current() or self.store.root
                 self._drop()
             raise IndexDamaged(damaged_message(Path(build), e)) from e
 
     def _sound(self) -> bool:
-        """True when the open index passes the cheap probe (store.probe)."""
+        """True when the open index (and its quote index, when open) passes the cheap probe (store.probe)."""
         try:
             probe(self._snap.searcher.reader() if self._snap is not None else self.store.open().reader())
+            if self._quotes is not None:
+                probe(self._quotes.snap.searcher.reader())
         except Exception:
             return False
         return True
@@ -163,13 +206,14 @@ class Engine:
         with self._lock:
             snap = self.view()
             node = parse(req.q)
-            filters = self._filters(snap, req)
+            filters = self._filters(snap, req, self.spellings)
             allowed = _intersect(list(filters.values()))
-            q = self._compile(snap, node, req.q, budget)
+            q = self._compile(snap, node, req.q, budget, self.aliases.canonical)
             top, every, matched = self._run(snap, q, allowed, req, budget)
             relaxed = False
             if self._relax(node, len(matched)) and not budget.stop():  # no time left: what was found is partial
-                rq = compile_query(node, snap.searcher.reader(), relaxed=True, budget=budget, lexicon=snap.lexicon)
+                rq = compile_query(node, snap.searcher.reader(), relaxed=True, budget=budget, lexicon=snap.lexicon,
+                                   resolve=self.aliases.canonical)
                 relaxed_run = self._run(snap, rq, allowed, req, budget)
                 if len(relaxed_run[2]) > len(matched):
                     (top, every, matched), relaxed = relaxed_run, True
@@ -181,12 +225,13 @@ class Engine:
                        suggestion=suggestion, relaxed=relaxed, partial=budget.cut)
 
     @staticmethod
-    def _compile(snap: Snapshot, node: Node | None, text: str, budget: Budget) -> wq.Query:
-        """The Whoosh query for what was typed: every article for nothing typed, and for a query of stop
-        words only ("The Who") those words as written."""
+    def _compile(snap: Snapshot, node: Node | None, text: str, budget: Budget,
+                 resolve: Callable[[str], str]) -> wq.Query:
+        """The Whoosh query for what was typed (a source's alias resolved): every article for nothing typed,
+        and for a query of stop words only ("The Who") those words as written."""
         if not text.strip():
             return wq.Every()
-        q = compile_query(node, snap.searcher.reader(), budget=budget, lexicon=snap.lexicon)
+        q = compile_query(node, snap.searcher.reader(), budget=budget, lexicon=snap.lexicon, resolve=resolve)
         if q is wq.NullQuery and node is not None:
             q = _exact_words(words_of(node))
         return q
@@ -199,11 +244,14 @@ class Engine:
         return is_plain(node) and n_words > 1 and (not found or found < RELAX_BELOW and n_words >= 3)
 
     @staticmethod
-    def _filters(snap: Snapshot, req: SearchRequest) -> dict[str, np.ndarray]:
-        """The documents each active filter allows (sorted arrays), by filter name."""
+    def _filters(snap: Snapshot, req: SearchRequest, spellings: Callable[[str], list[str]]) -> dict[str, np.ndarray]:
+        """The documents each active filter allows (sorted arrays), by filter name; a source is looked for under
+        every name the aliases give it (its canonical name, and the spellings an index made before may hold)."""
         out: dict[str, np.ndarray] = {}
         for facet in fields.FACETS:  # a facet of the same name as a request parameter filters by it
-            wanted = getattr(req, facet.name, None)
+            wanted = list(getattr(req, facet.name, None) or [])
+            if facet.names:
+                wanted = [name for w in wanted for name in spellings(w)]
             if wanted:
                 out[facet.name] = snap.facets.docs_with(facet.name, wanted)
         if req.date_from or req.date_to:
@@ -260,6 +308,37 @@ class Engine:
         return docnum
 
     @_guarded
+    def quotes(self, req: QuoteRequest) -> QuoteResults:
+        """Quotations matching a quote search, one result per quotation."""
+        t0 = time.perf_counter()
+        budget = Budget(self.time_limit)
+        with self._lock:
+            found = search_quotes(self.quote_view(), req, budget, self.aliases.canonical, self.spellings)
+        found.took_ms = round((time.perf_counter() - t0) * 1000, 2)
+        return found
+
+    @_guarded
+    def sources(self, q: str = "", limit: int = 20) -> list[dict[str, Any]]:
+        """Sources whose name starts with (or has words starting with) `q`, most quoted first."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        with self._lock:
+            return self._sources().find(q[:MAX_VALUE_LENGTH], limit, self.aliases.canonical)
+
+    @_guarded
+    def source(self, key: str, page: int = 1, page_size: int = 20) -> dict[str, Any]:
+        """One source's profile (by its slug), with its quotations newest first; NotFound when unknown."""
+        req = QuoteRequest.build(page=page, page_size=page_size)  # checks the paging as a quote search would
+        with self._lock:
+            return self._sources().profile(key, req.page, req.page_size, Budget(self.time_limit),
+                                           self.aliases.aliases_of, self.spellings)
+
+    def _sources(self) -> SourceTables:
+        tables = self.quote_view()
+        if tables.sources is None:
+            tables.sources = SourceTables(tables)
+        return tables.sources
+
+    @_guarded
     def count(self) -> int:
         """Articles in the live index."""
         with self._lock:
@@ -301,21 +380,3 @@ def _facet_docs(every: np.ndarray, matched: np.ndarray, filters: dict[str, np.nd
 def _intersect(parts: list[np.ndarray]) -> np.ndarray | None:
     """Sorted intersection of sorted arrays; None (no restriction) when there are none."""
     return matching.intersect(parts) if parts else None
-
-
-_IO_ERRORS = (OSError, EOFError, zlib.error, pickle.UnpicklingError)  # reading or decoding the files themselves
-_STORAGE_ERRORS = (*_IO_ERRORS, struct.error)
-_WHOOSH_DIR = str(Path(whoosh.__file__).resolve().parent)
-
-
-def _storage_error(e: BaseException) -> bool:
-    """True for an exception that may come from reading the index's files: an I/O or decoding error, or any
-    error raised inside Whoosh's own code (Engine._reading then probes the index to tell damage from a bug)."""
-    if isinstance(e, _STORAGE_ERRORS):
-        return True
-    tb = e.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.startswith(_WHOOSH_DIR):
-            return True
-        tb = tb.tb_next
-    return False

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from search.engine.postings import Postings, segment_postings
-from search.index import fields
+from search.index.fields import ARTICLES, Registry
 
 MAX_VALUES = 20  # facet values returned per field
 
@@ -19,16 +19,18 @@ MAX_VALUES = 20  # facet values returned per field
 class FacetTables:
     """Document -> facet value tables for one searcher (rebuilt when the searcher is)."""
 
-    def __init__(self, postings: Postings, segment_cache: dict | None = None) -> None:
+    def __init__(self, postings: Postings, segment_cache: dict | None = None, registry: Registry = ARTICLES) -> None:
         """Build the tables; `segment_cache` keeps each segment's part between searchers (segments never
         change, so after an incremental commit only the new segment is read)."""
         self.size = postings.size
+        self.registry = registry
+        self._lowered: dict[str, dict[str, list[int]]] = {}
         self.values: dict[str, list[str]] = {}
         self.rank: dict[str, np.ndarray] = {}  # each value's place in case-insensitive order (tie-break)
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         cache = {} if segment_cache is None else segment_cache
         live_keys = set()
-        for facet in fields.FACETS:
+        for facet in registry.facets:
             name, fieldname = facet.name, facet.index_field
             codes_of: dict[str, int] = {}
             docs, codes = [], []
@@ -66,6 +68,9 @@ class FacetTables:
         """
         out: dict[str, list[dict[str, Any]]] = {}
         for name, (docs, codes) in self.pairs.items():
+            facet = self.registry.facet(name)
+            if facet is None or not facet.counted or name not in matched:
+                continue
             values = self.values[name]
             if not values or not len(matched[name]):
                 out[name] = []
@@ -74,8 +79,7 @@ class FacetTables:
             mask[matched[name]] = True
             counts = np.bincount(codes[mask[docs]], minlength=len(values))
             top = np.flatnonzero(counts)
-            facet = fields.facet(name)
-            if facet is not None and facet.by_value:  # years: the newest first
+            if facet.by_value:  # years: the newest first
                 order = top[np.argsort(-self.rank[name][top])]
             else:
                 order = top[np.lexsort((self.rank[name][top], -counts[top]))]
@@ -84,8 +88,12 @@ class FacetTables:
 
     def docs_with(self, name: str, wanted: list[str]) -> np.ndarray:
         """Sorted documents having any of the wanted values (matched case-insensitively) of a facet."""
-        lowered = {w.lower() for w in wanted}
-        codes = [i for i, v in enumerate(self.values.get(name, [])) if v.lower() in lowered]
+        index = self._lowered.get(name)
+        if index is None:  # value (lower case) -> its codes, made on first use
+            index = self._lowered[name] = {}
+            for i, v in enumerate(self.values.get(name, [])):
+                index.setdefault(v.lower(), []).append(i)
+        codes = [c for w in {w.lower() for w in wanted} for c in index.get(w, ())]
         docs, doc_codes = self.pairs[name]
         return np.unique(docs[np.isin(doc_codes, codes)])
 

@@ -8,6 +8,8 @@ Snippet lengths are a `Sizes` the engine passes in.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from search.engine.results import Hit
 from search.engine.snippets import SIZES, Sizes, best_passage, field_terms, find_spans, lede, line_with_matches, mark
 from search.index import fields
@@ -37,9 +39,10 @@ def hit(stored: StoredArticle, score: float | None, matched_terms: list[tuple[st
         elif f.snippet == "passage":
             snippets[f.name] = best_passage(text, spans, sizes)
         else:
-            snippets[f.name], line = line_with_matches(text, spans, sizes)
-            if f.lines_of == "quotes" and 0 <= line < len(stored.article.quotes):
-                quotes.append(stored.article.quotes[line])  # the line is that quote
+            snippets[f.name], _ = line_with_matches(text, spans, sizes)
+            if f.lines_of == "quotes":  # every quote with a match, each with its source
+                quotes.extend(stored.article.quotes[n] for n in _lines_with(text, spans)
+                              if n < len(stored.article.quotes))
     for f in fields.FIELDS:  # the body did not match: its first sentences, so a hit is never blank
         if f.snippet == "passage" and f.name not in snippets:
             snippets["lede"] = lede(stored.texts.get(f.name, ""), sizes)
@@ -47,3 +50,10 @@ def hit(stored: StoredArticle, score: float | None, matched_terms: list[tuple[st
     return Hit(id=stored.id, url=a.url, headline=a.headline, section=a.section, byline=a.byline,
                published=stored.published, score=round(score, 4) if score is not None else None,
                matched_fields=matched, snippets=snippets, quotes=quotes)
+
+
+def _lines_with(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """The numbers of the lines of `text` that hold a span, in order."""
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    found = {bisect_right(starts, s) - 1 for s, _ in spans}
+    return sorted(found)

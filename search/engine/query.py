@@ -7,14 +7,17 @@ the request's time budget (budget.Budget): a word the budget has no time left fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from search.engine.budget import Budget
 from search.engine.lexicon import Lexicon
 from search.engine.syntax import MAX_CLAUSES, Group, Node, Not, Phrase, Word, bounded, leaves
-from search.index import fields
 from search.index.analysis import fold, forms, terms, words
+from search.index.fields import ARTICLES, Registry
 
 MAX_EXPANSIONS = 64  # a prefix or fuzzy word matches at most this many index terms in each field
 # ... and all of a query's prefix and fuzzy words together at most this many (field, term) pairs, shared out
@@ -27,9 +30,22 @@ MAX_QUERY_EXPANSIONS = 5 * MAX_CLAUSES
 Expansions = dict[int, dict[str, list[str]]]  # id(Word) -> field -> the index terms it stands for there
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What compiling one query needs besides the tree."""
+
+    reader: IndexReader | None
+    expansions: Expansions
+    registry: Registry
+    resolve: Callable[[str], str] | None  # a source name -> its canonical name (the aliases)
+
+
 def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed: bool = False,
-                  budget: Budget | None = None, lexicon: Lexicon | None = None) -> wq.Query:
-    """A Whoosh query for a syntax tree. `relaxed` turns the top-level "all words" into "any word".
+                  budget: Budget | None = None, lexicon: Lexicon | None = None, registry: Registry = ARTICLES,
+                  resolve: Callable[[str], str] | None = None) -> wq.Query:
+    """A Whoosh query for a syntax tree over a registry's fields. `relaxed` turns the top-level "all words"
+    into "any word"; `resolve` turns a name given to a field of source names (`source:WSJ`) into the canonical
+    name the index holds (Wall Street Journal).
 
     Prefix and fuzzy words expand over `lexicon` (the searcher's; else a new one over `reader`): at most
     MAX_EXPANSIONS terms a field, MAX_QUERY_EXPANSIONS in all. A word the `budget` has no time left for is
@@ -43,10 +59,10 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
         return wq.NullQuery
     if lexicon is None and reader is not None:
         lexicon = Lexicon(reader)
-    expansions = _expand(node, lexicon, budget or Budget())
+    ctx = _Context(reader, _expand(node, lexicon, budget or Budget(), registry), registry, resolve)
     if relaxed and isinstance(node, Group) and node.op == "and":
-        positives = [_compile(i, reader, expansions) for i in node.items if not isinstance(i, Not)]
-        negatives = [_compile(i.item, reader, expansions) for i in node.items if isinstance(i, Not)]
+        positives = [_compile(i, ctx) for i in node.items if not isinstance(i, Not)]
+        negatives = [_compile(i.item, ctx) for i in node.items if isinstance(i, Not)]
         positives = [p for p in positives if p is not wq.NullQuery]
         # Any word matches, ranked by BM25 over the words it has (an article with more of the words, or
         # rarer ones, ranks higher; counting the all-words match twice as well ranked worse on TIME).
@@ -54,12 +70,12 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
         if negatives:
             q = wq.AndNot(q, wq.Or(negatives))
         return q
-    return _compile(node, reader, expansions)
+    return _compile(node, ctx)
 
 
-def _compile(node: Node, reader: IndexReader | None, expansions: Expansions) -> wq.Query:
+def _compile(node: Node, ctx: _Context) -> wq.Query:
     if isinstance(node, Group):
-        subs = [_compile(i, reader, expansions) for i in node.items]
+        subs = [_compile(i, ctx) for i in node.items]
         subs = [s for s in subs if s is not wq.NullQuery]
         if not subs:
             return wq.NullQuery
@@ -70,12 +86,13 @@ def _compile(node: Node, reader: IndexReader | None, expansions: Expansions) -> 
         base = wq.And(pos) if len(pos) > 1 else (pos[0] if pos else wq.Every())
         return wq.AndNot(base, wq.Or(neg)) if neg else base
     if isinstance(node, Not):
-        inner = _compile(node.item, reader, expansions)
+        inner = _compile(node.item, ctx)
         return wq.NullQuery if inner is wq.NullQuery else wq.Not(inner)
-    searched = {node.field: 1.0} if node.field else fields.default_fields()
+    node = _resolved(node, ctx)
+    searched = {node.field: 1.0} if node.field else ctx.registry.default_fields()
     if isinstance(node, Phrase):
         return _any_field(searched, lambda f, w: _phrase(f, terms(node.text), w))
-    expanded = expansions.get(id(node))
+    expanded = ctx.expansions.get(id(node))
     if expanded is not None:
         return _any_field(searched, lambda f, w: _expanded(f, expanded.get(f, []), w))
     # A plain word; also a prefix or fuzzy word left unexpanded (no index, or no time left): the word itself.
@@ -84,7 +101,17 @@ def _compile(node: Node, reader: IndexReader | None, expansions: Expansions) -> 
         return _any_field(searched, lambda f, w: _phrase(f, found, w))
     if not found:
         return wq.NullQuery
-    return _any_field(searched, lambda f, w: _word(f, found[0], reader, w))
+    return _any_field(searched, lambda f, w: _word(f, found[0], ctx.reader, w))
+
+
+def _resolved(node: Word | Phrase, ctx: _Context) -> Word | Phrase:
+    """A name given to a field of source names, as the index holds it: an alias becomes its canonical name (a
+    phrase of its words), so `source:WSJ` finds what `source:"Wall Street Journal"` finds."""
+    f = ctx.registry.field(node.field) if node.field and ctx.resolve else None
+    if f is None or not f.names or (isinstance(node, Word) and (node.prefix or node.fuzzy)):
+        return node
+    name = ctx.resolve(node.text)
+    return node if name == node.text else Phrase(name, node.field)
 
 
 def _any_field(searched: dict[str, float], make) -> wq.Query:
@@ -117,7 +144,7 @@ def _expanded(fieldname: str, found: list[str], boost: float) -> wq.Query:
     return wq.Or([wq.Term(fieldname, t, boost=boost) for t in sorted(found)])
 
 
-def _expand(node: Node, lexicon: Lexicon | None, budget: Budget) -> Expansions:
+def _expand(node: Node, lexicon: Lexicon | None, budget: Budget, registry: Registry) -> Expansions:
     """The index terms of every prefix and fuzzy word, per field, within the caps and the time budget.
 
     One word (in all its fields) is the unit of work between looks at the clock; negated words go first, since
@@ -136,7 +163,7 @@ def _expand(node: Node, lexicon: Lexicon | None, budget: Budget) -> Expansions:
         word = fold(w.text)
         if not word:
             continue
-        for f in [w.field] if w.field else fields.default_fields():
+        for f in [w.field] if w.field else registry.default_fields():
             if w.prefix:
                 found[(id(w), f)] = lexicon.prefixed(f, word, MAX_EXPANSIONS)
             else:

@@ -13,14 +13,14 @@ import numpy as np
 from whoosh import query as wq
 
 from search.engine.postings import MISSING, Postings
-from search.index import fields
+from search.index.fields import ARTICLES, Registry
 
 K1 = 1.2
 HALF_LIFE_DAYS = 180.0  # the recency boost halves for every this many days before the newest article
 FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
 
 
-def scores(p: Postings, q: wq.Query, matched: np.ndarray) -> np.ndarray:
+def scores(p: Postings, q: wq.Query, matched: np.ndarray, registry: Registry = ARTICLES) -> np.ndarray:
     """BM25F scores of the matched documents (Robertson, Zaragoza and Taylor 2004).
 
     For each query word, its length-normalised frequencies in the fields it is searched in are added up with
@@ -32,7 +32,7 @@ def scores(p: Postings, q: wq.Query, matched: np.ndarray) -> np.ndarray:
     if not len(matched):
         return total
     for word in positive_words(q):
-        found = _word_frequency(p, word)
+        found = _word_frequency(p, word, registry)
         if found is None:
             continue
         ids, tf = found
@@ -44,7 +44,7 @@ def scores(p: Postings, q: wq.Query, matched: np.ndarray) -> np.ndarray:
     return total
 
 
-def _word_frequency(p: Postings, word: list[FieldWord]) -> tuple[np.ndarray, np.ndarray] | None:
+def _word_frequency(p: Postings, word: list[FieldWord], registry: Registry) -> tuple[np.ndarray, np.ndarray] | None:
     """One word's documents and its BM25F pseudo-frequency there: per field, the frequency normalised by the
     field's length (b from the registry) and weighted, summed over the fields. None when no document has it."""
     ids_parts, tf_parts = [], []
@@ -54,7 +54,7 @@ def _word_frequency(p: Postings, word: list[FieldWord]) -> tuple[np.ndarray, np.
             continue
         lengths = p.lengths(fieldname)
         avg = (float(lengths.sum()) / p.size) or 1.0
-        b = fields.b_of(fieldname)
+        b = registry.b_of(fieldname)
         ids_parts.append(ids)
         tf_parts.append(weight * tfs / ((1 - b) + b * lengths[ids] / avg))
     if not ids_parts:

@@ -159,3 +159,40 @@ class Results:
         d = asdict(replace(self, results=[]))
         d["results"] = [h.to_dict() for h in self.results]
         return d
+
+
+def validated(params: tuple[Any, ...], raw: dict[str, Any]) -> dict[str, Any]:
+    """Raw values (strings from a URL or the command line, keyed by each Param's `arg`) checked against their
+    declarations and converted; BadRequest names the first bad one. What a request's `build` starts from."""
+    out: dict[str, Any] = {}
+    for p in params:
+        value = raw.get(p.arg)
+        if p.multiple:
+            values = [value] if isinstance(value, str) else list(value or ())
+            if len(values) > MAX_FILTER_VALUES:
+                raise BadRequest(f"at most {MAX_FILTER_VALUES} {p.name} values", p.name)
+            values = _values(values)
+            if p.max_length and any(len(v) > p.max_length for v in values):
+                raise BadRequest(f"a {p.name} value is longer than {p.max_length} characters", p.name)
+            if p.choices and any(v.lower() not in p.choices for v in values):
+                raise BadRequest(f"{p.name} must be one of {', '.join(p.choices)}", p.name)
+            out[p.arg] = [v.lower() for v in values] if p.choices else values
+        elif p.kind == "integer":
+            out[p.arg] = _int(value, p)
+        elif p.kind == "date":
+            out[p.arg] = _date(value, p.name, end=p.name == "to")
+        elif p.kind == "choice":
+            choice = (value or p.default).lower()
+            if choice not in p.choices:
+                raise BadRequest(f"{p.name} must be one of {', '.join(p.choices)}", p.name)
+            out[p.arg] = choice
+        else:
+            text = value or p.default or ""
+            if p.max_length and len(text) > p.max_length:
+                raise BadRequest(f"the {p.name} is longer than {p.max_length} characters", p.name)
+            out[p.arg] = text
+    if out.get("date_from") and out.get("date_to") and out["date_from"] > out["date_to"]:
+        raise BadRequest("`from` is after `to`", "from")
+    if "page" in out and out["page"] * out["page_size"] > MAX_WINDOW:
+        raise BadRequest(f"results beyond the first {MAX_WINDOW} cannot be paged to; narrow the search", "page")
+    return out

@@ -16,6 +16,7 @@ from search.engine.facets import FacetTables
 from search.engine.lexicon import Lexicon
 from search.engine.postings import MISSING, Postings
 from search.index.documents import StoredArticle
+from search.index.fields import ARTICLES, Registry
 
 
 @dataclass(frozen=True)
@@ -28,21 +29,22 @@ class Snapshot:
     postings: Postings
     lexicon: Lexicon
     facets: FacetTables
-    newest: int | None  # publication time of the newest dated article (a Whoosh datetime long)
+    newest: int | None  # publication time of the newest dated record (a Whoosh datetime long)
+    registry: Registry = ARTICLES
 
     @classmethod
-    def open(cls, ix: Any, build: str, segment_cache: dict) -> Snapshot:
-        """Open a searcher on `ix` and build its tables; `segment_cache` keeps per-segment facet tables across
-        snapshots (segments never change)."""
+    def open(cls, ix: Any, build: str, segment_cache: dict, registry: Registry = ARTICLES) -> Snapshot:
+        """Open a searcher on `ix` (an index of `registry`'s records) and build its tables; `segment_cache`
+        keeps per-segment facet tables across snapshots (segments never change)."""
         searcher = ix.searcher()
         try:
             postings = Postings(searcher)
             pub = postings.published()
             dated = pub[pub != MISSING]
-            facets = FacetTables(postings, segment_cache)
+            facets = FacetTables(postings, segment_cache, registry)
             return cls(build=build, generation=searcher.reader().generation(), searcher=searcher,
                        postings=postings, lexicon=Lexicon(searcher.reader()), facets=facets,
-                       newest=int(dated.max()) if len(dated) else None)
+                       newest=int(dated.max()) if len(dated) else None, registry=registry)
         except BaseException:
             searcher.close()
             raise

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from search.engine.params import MAX_QUERY_LENGTH
-from search.index import fields
+from search.index.fields import ARTICLES, Registry
 
 MAX_CLAUSES = 64  # words and phrases beyond this are dropped
 MAX_DEPTH = 32  # parentheses nested deeper are read as if they were not there (so are their closing ones)
@@ -62,22 +62,22 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ud800
 _FUZZY = re.compile(r"^(?P<w>.+?)~(?P<d>[12])?$")
 
 
-def parse(text: str) -> Node | None:
-    """Parse a query string; None when it has no searchable words. Never raises."""
+def parse(text: str, registry: Registry = ARTICLES) -> Node | None:
+    """Parse a query string (field names from `registry`); None when it has no searchable words. Never raises."""
     text = _CONTROL.sub(" ", text or "")[:MAX_QUERY_LENGTH]  # the rest is ignored (the API refuses longer ones)
-    tokens = list(_lex(text))
-    parser = _Parser(tokens)
+    tokens = list(_lex(text, registry))
+    parser = _Parser(tokens, registry)
     return parser.parse()
 
 
-def _lex(text: str):
+def _lex(text: str, registry: Registry):
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if m.group("phrase") is not None:
             neg = m.group("phrase").startswith("-")
-            yield ("phrase", m.group("ptext"), _field(m.group("fld1")), neg)
+            yield ("phrase", m.group("ptext"), _field(m.group("fld1"), registry), neg)
         elif m.group("lparen") is not None:
-            yield ("lparen", "(", _field(m.group("fld2")), m.group("lparen").startswith("-"))
+            yield ("lparen", "(", _field(m.group("fld2"), registry), m.group("lparen").startswith("-"))
         elif m.group("rparen") is not None:
             yield ("rparen", ")", None, False)
         else:
@@ -85,16 +85,17 @@ def _lex(text: str):
         del kind
 
 
-def _field(name: str | None) -> str | None:
-    found = fields.field(name) if name else None  # a query field name or alias -> the index field
+def _field(name: str | None, registry: Registry) -> str | None:
+    found = registry.field(name) if name else None  # a query field name or alias -> the index field
     return found.name if found is not None else None
 
 
 class _Parser:
     """Recursive descent over the tokens, skipping whatever does not fit."""
 
-    def __init__(self, tokens: list[tuple[str, str, str | None, bool]]) -> None:
+    def __init__(self, tokens: list[tuple[str, str, str | None, bool]], registry: Registry) -> None:
         self.tokens = tokens
+        self.registry = registry
         self.i = 0
         self.clauses = 0
         self.depth = 0  # groups open around the current token
@@ -173,8 +174,8 @@ class _Parser:
         if text[0] in "-+" and len(text) > 1:
             neg, text = text[0] == "-", text[1:]
         name, sep, rest = text.partition(":")
-        if sep and _field(name):
-            fld, text = _field(name), rest
+        if sep and _field(name, self.registry):
+            fld, text = _field(name, self.registry), rest
             if not text:  # "headline:" followed by a space: search the next word in that field
                 if self.i < len(self.tokens) and self.tokens[self.i][0] == "word":
                     text = self.tokens[self.i][1]

@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from search.index.store import MANIFEST, RUNS, IndexStore
+from search.index.store import MANIFEST, QUOTES_DIR, RUNS, IndexStore
 
 MAX_PROBLEMS = 50
 MISSING = 2**64 - 1  # a numeric column's value for "no value"
@@ -32,14 +32,28 @@ def check_index(store: IndexStore, deep: bool = False) -> dict[str, Any]:
         problems.append(f"no index at {store.root}: run `newsearch index`")
         return out
     out["build"] = build.name
+    out["segments"], out["documents"] = _check_whoosh(build, "the index", problems, deep)
+    if (build / QUOTES_DIR).is_dir():  # a build from before quotes were indexed has none
+        before = len(problems)
+        _, out["quote_records"] = _check_whoosh(build / QUOTES_DIR, "the quote index", problems, deep)
+        problems[before:] = [f"the quote index: {p}" for p in problems[before:]]
+    _check_json(build / MANIFEST, "the manifest", dict, problems)
+    _check_json(store.root / RUNS, "the run reports", list, problems)
+    return out
+
+
+def _check_whoosh(folder: Path, what: str, problems: list[str], deep: bool) -> tuple[int, int]:
+    """(segments, documents) of one Whoosh index folder, every segment read; what is wrong goes to problems."""
+    segments = documents = 0
     try:
-        ix = whoosh_index.open_dir(str(build))
+        ix = whoosh_index.open_dir(str(folder))
         toc = whoosh_index.TOC.read(ix.storage, ix.indexname, schema=ix.schema)
     except Exception as e:  # the TOC itself
-        problems.append(f"the index's table of contents cannot be read ({_what(e)})")
-        return out
+        problems.append(f"the table of contents cannot be read ({_what(e)})" if what != "the index"
+                        else f"the index's table of contents cannot be read ({_what(e)})")
+        return segments, documents
     for segment in toc.segments:
-        out["segments"] += 1
+        segments += 1
         name = segment.segment_id()
         try:
             reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
@@ -47,14 +61,12 @@ def check_index(store: IndexStore, deep: bool = False) -> dict[str, Any]:
             problems.append(f"segment {name} cannot be opened ({_what(e)})")
             continue
         try:
-            out["documents"] += _check_segment(reader, name, problems, deep)
+            documents += _check_segment(reader, name, problems, deep)
         finally:
             reader.close()
         if len(problems) >= MAX_PROBLEMS:
             break
-    _check_json(build / MANIFEST, "the manifest", dict, problems)
-    _check_json(store.root / RUNS, "the run reports", list, problems)
-    return out
+    return segments, documents
 
 
 def _check_segment(reader: SegmentReader, name: str, problems: list[str], deep: bool) -> int:

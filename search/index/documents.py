@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from search.articles import Article, Quote
-from search.index.fields import FACETS, FIELDS
+from search.index.fields import ARTICLES, FIELDS, Registry
 
 
 class DocumentError(ValueError):
@@ -36,12 +36,7 @@ def document(article: Article, key: str) -> dict[str, Any]:
     cannot be one."""
     published = _utc(article.published)
     clean = _repaired(article, published)
-    doc: dict[str, Any] = {"id": article_id(key, article.record), "file": key}
-    doc.update({f.name: f.text(clean) for f in FIELDS})
-    for facet in FACETS:
-        values = [v.replace(",", " ") if facet.multi else v for v in facet.values(clean) if v]
-        if values:
-            doc[facet.index_field] = ",".join(values) if facet.multi else values[0]
+    doc: dict[str, Any] = {"id": article_id(key, article.record), "file": key, **record_fields(ARTICLES, clean)}
     doc["url"] = clean.url or None
     doc["data"] = {
         "path": key,
@@ -50,12 +45,22 @@ def document(article: Article, key: str) -> dict[str, Any]:
         "captions": clean.captions,
         "credit": clean.credit or None,
         "blockquotes": clean.blockquotes,
-        "quotes": [q.to_dict() for q in clean.quotes],
+        "quotes": [{**q.to_dict(), "mention": q.source_mention} for q in clean.quotes],
         "sources": clean.sources,
     }
     if published is not None:
         doc["published"] = published
         doc["dated"] = b"1"
+    return doc
+
+
+def record_fields(registry: Registry, record: Any) -> dict[str, Any]:
+    """The text and facet fields of one record (an Article, or a quote record) as its registry declares them."""
+    doc: dict[str, Any] = {f.name: f.text(record) for f in registry.fields}
+    for facet in registry.facets:
+        values = [v.replace(",", " ") if facet.multi else v for v in facet.values(record) if v]
+        if values:
+            doc[facet.index_field] = ",".join(values) if facet.multi else values[0]
     return doc
 
 
@@ -85,8 +90,7 @@ def article(stored: dict[str, Any]) -> Article:
         credit=data.get("credit"),
         url=stored.get("url"),
         blockquotes=list(data.get("blockquotes") or []),
-        quotes=[Quote(text=q.get("text") or "", source=q.get("source"), cue=q.get("cue"),
-                      kind=q.get("kind") or "direct") for q in data.get("quotes") or []],
+        quotes=[_stored_quote(q) for q in data.get("quotes") or []],
         sources=list(data.get("sources") or []),
         record=data.get("record"),
         fields={f.name: stored[f.name] for f in FIELDS if f.extra and f.stored and stored.get(f.name)},
@@ -125,6 +129,11 @@ class StoredArticle:
         }
 
 
+def _stored_quote(q: dict[str, Any]) -> Quote:
+    return Quote(text=q.get("text") or "", source=q.get("source"), cue=q.get("cue"), kind=q.get("kind") or "direct",
+                 source_mention=q.get("mention"), source_kind=q.get("source_kind"))
+
+
 def _utc(when: datetime | None) -> datetime | None:
     """A publication time as the naive UTC datetime Whoosh stores; DocumentError when it cannot be one."""
     if when is None:
@@ -149,5 +158,5 @@ def _text(value: object) -> str:
 
 
 def _quote(q: Quote) -> Quote:
-    return Quote(text=_text(q.text), source=_text(q.source) or None, cue=_text(q.cue) or None, kind=q.kind,
-                 start=q.start, end=q.end)
+    return replace(q, text=_text(q.text), source=_text(q.source) or None, cue=_text(q.cue) or None,
+                   source_mention=_text(q.source_mention) or None)

@@ -32,11 +32,13 @@ class Field:
     name: str
     aliases: tuple[str, ...] = ()  # more names for it in the query language (`quote:` for quotes)
     weight: float = 0.0  # BM25F weight when a query names no field; 0: searched only when named (`byline:`)
-    b: float = 0.75  # BM25 length normalisation (0: none, 1: full)
+    b: float = 0.75  # BM25 length normalisation (0: none, and no lengths kept; 1: full)
     stored: bool = True  # kept in the stored document: shown, and snippets cut from it
     snippet: str | None = None  # "whole" (all of it, marked), "passage" (the best sentences), "line" (the line)
     lines_of: str | None = None  # a "line" field whose n-th line is the n-th item of this Article list
-    value: Callable[[Article], str] | None = None  # the text indexed; default: the Article attribute of the name
+    value: Callable[[Any], str] | None = None  # the text indexed; default: the Article attribute of the name
+    names: bool = False  # its values are source names: a name a query gives is resolved through the aliases
+    phrase: bool = True  # word positions kept (phrases); False for a field of one word (a quote's cue)
 
     @property
     def extra(self) -> bool:
@@ -59,10 +61,12 @@ class Facet:
     name: str
     title: str  # as the search page labels it
     index_field: str  # its own untokenized field in the index
-    values: Callable[[Article], list[str]]
+    values: Callable[[Any], list[str]]
     multi: bool = False  # an article may have several values (a comma-separated keyword field)
     stored: bool = False  # the value is also kept for display (a hit's section)
     by_value: bool = False  # listed in value order (years, newest first) rather than by count
+    names: bool = False  # its values are source names: a filter's value is resolved through the aliases
+    counted: bool = True  # counted for every result set (else a filter only)
 
 
 def _lines(items: list[str]) -> str:
@@ -75,7 +79,7 @@ FIELDS: list[Field] = [
     Field("caption", ("captions",), weight=2.0, b=0.5, snippet="line", value=lambda a: _lines(a.captions)),
     Field("quotes", ("quote",), weight=2.0, b=0.5, snippet="line", lines_of="quotes",
           value=lambda a: _lines([q.text for q in a.quotes])),
-    Field("source", ("sources",), weight=1.5, b=0.2, stored=False, value=lambda a: "\n".join(a.sources)),
+    Field("source", ("sources",), weight=1.5, b=0.2, stored=False, names=True, value=lambda a: "\n".join(a.sources)),
     Field("body", ("text",), weight=1.0, snippet="passage"),
     Field("byline", ("by", "author")),
     Field("section", stored=False),
@@ -83,79 +87,97 @@ FIELDS: list[Field] = [
 FACETS: list[Facet] = [
     Facet("section", "Section", "section_f", lambda a: [a.section.strip()] if (a.section or "").strip() else [],
           stored=True),
-    Facet("source", "Source", "source_f", lambda a: list(a.sources), multi=True),
+    Facet("source", "Source", "source_f", lambda a: list(a.sources), multi=True, names=True),
     Facet("year", "Year", "year", lambda a: [str(a.published.year)] if a.published else [], by_value=True),
 ]
 
 
-_DECLARED = len(FIELDS)
+@dataclass(eq=False)  # compared (and hashed) by identity: one registry per kind of record
+class Registry:
+    """The fields and facets of one kind of index record (articles; quotes), and what is derived from them.
+
+    The lists are read at the moment of use, never copied at import, so a field registered later counts
+    everywhere."""
+
+    name: str
+    fields: list[Field]
+    facets: list[Facet]
+    keys: tuple[str, ...] = ()  # more stored, untokenized fields of the record (a quote's article id)
+    declared: int = -1  # how many fields are declared in code (the rest were registered at run time)
+
+    def __post_init__(self) -> None:
+        if self.declared < 0:
+            self.declared = len(self.fields)
+
+    def extra_fields(self) -> list[Field]:
+        """The fields registered at run time (`registered`), beyond those declared here: what reading workers
+        must register too (so a field registered at run time must be picklable: no lambda for its value)."""
+        return self.fields[self.declared:]
+
+    def field(self, name: str) -> Field | None:
+        """The field of a name or query alias (case-insensitive), or None."""
+        name = name.lower()
+        return next((f for f in self.fields if name == f.name or name in f.aliases), None)
+
+    def default_fields(self) -> dict[str, float]:
+        """The fields a query without a field name searches, with their BM25F weights."""
+        return {f.name: f.weight for f in self.fields if f.weight > 0}
+
+    def b_of(self, name: str) -> float:
+        """The BM25 length normalisation of a field."""
+        found = self.field(name)
+        return found.b if found is not None else 0.75
+
+    def facet(self, name: str) -> Facet | None:
+        """The facet of a name, or None."""
+        return next((f for f in self.facets if f.name == name), None)
+
+    def schema_version(self) -> str:
+        """A fingerprint of what the index holds: changes whenever a field or facet is added, removed or changed
+        in a way the stored index depends on (not for weights, which apply at query time)."""
+        shape = [(f.name, f.stored, *(("unscored",) if f.b == 0 else ()), *(() if f.phrase else ("no positions",)))
+                 for f in self.fields] + [(f.index_field, f.multi, f.stored) for f in self.facets]
+        if self.keys:
+            shape.append(self.keys)
+        return f"{ANALYSIS_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
+
+    @contextlib.contextmanager
+    def registered(self, *extra: Field) -> Iterator[None]:
+        """Fields added to the registry for the length of a block (a plug-in's fields, or a test's)."""
+        self.fields.extend(extra)
+        try:
+            yield
+        finally:
+            for f in extra:
+                self.fields.remove(f)
+
+    @contextlib.contextmanager
+    def weighted(self, weights: dict[str, float]) -> Iterator[None]:
+        """The registry with other BM25F weights for a block (ranking experiments: bench/relevance.py); a field
+        not named keeps its weight, and weight 0 takes a field out of the default ones."""
+        saved = list(self.fields)
+        self.fields[:] = [dataclasses.replace(f, weight=weights.get(f.name, f.weight)) for f in self.fields]
+        try:
+            yield
+        finally:
+            self.fields[:] = saved
+
+    def describe(self) -> dict[str, Any]:
+        """The registry as JSON-ready data (for the OpenAPI document and `newsearch status`)."""
+        return {"fields": [{"name": f.name, "aliases": list(f.aliases), "default": f.weight > 0, "stored": f.stored}
+                           for f in self.fields],
+                "facets": [f.name for f in self.facets]}
 
 
-def extra_fields() -> list[Field]:
-    """The fields registered at run time (`registered`), beyond those declared here: what reading workers
-    must register too (so a field registered at run time must be picklable: no lambda for its value)."""
-    return FIELDS[_DECLARED:]
+ARTICLES = Registry("articles", FIELDS, FACETS)
 
-
-def field(name: str) -> Field | None:
-    """The field of a name or query alias (case-insensitive), or None."""
-    name = name.lower()
-    return next((f for f in FIELDS if name == f.name or name in f.aliases), None)
-
-
-def default_fields() -> dict[str, float]:
-    """The fields a query without a field name searches, with their BM25F weights."""
-    return {f.name: f.weight for f in FIELDS if f.weight > 0}
-
-
-def snippet_fields() -> list[Field]:
-    """The stored fields snippets are cut from."""
-    return [f for f in FIELDS if f.stored and f.snippet]
-
-
-def b_of(name: str) -> float:
-    """The BM25 length normalisation of a field."""
-    found = field(name)
-    return found.b if found is not None else 0.75
-
-
-def facet(name: str) -> Facet | None:
-    """The facet of a name, or None."""
-    return next((f for f in FACETS if f.name == name), None)
-
-
-def schema_version() -> str:
-    """A fingerprint of what the index holds: changes whenever a field or facet is added, removed or changed in
-    a way the stored index depends on (not for weights, which apply at query time)."""
-    shape = [(f.name, f.stored) for f in FIELDS] + [(f.index_field, f.multi, f.stored) for f in FACETS]
-    return f"{ANALYSIS_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
-
-
-@contextlib.contextmanager
-def registered(*extra: Field) -> Iterator[None]:
-    """Fields added to the registry for the length of a block (a plug-in's fields, or a test's)."""
-    FIELDS.extend(extra)
-    try:
-        yield
-    finally:
-        for f in extra:
-            FIELDS.remove(f)
-
-
-@contextlib.contextmanager
-def weighted(weights: dict[str, float]) -> Iterator[None]:
-    """The registry with other BM25F weights for a block (ranking experiments: bench/relevance.py); a field not
-    named keeps its weight, and weight 0 takes a field out of the default ones."""
-    saved = list(FIELDS)
-    FIELDS[:] = [dataclasses.replace(f, weight=weights.get(f.name, f.weight)) for f in FIELDS]
-    try:
-        yield
-    finally:
-        FIELDS[:] = saved
-
-
-def describe() -> dict[str, Any]:
-    """The registry as JSON-ready data (for the OpenAPI document and `newsearch status`)."""
-    return {"fields": [{"name": f.name, "aliases": list(f.aliases), "default": f.weight > 0, "stored": f.stored}
-                       for f in FIELDS],
-            "facets": [f.name for f in FACETS]}
+# The article registry's API as module functions (what most callers mean).
+extra_fields = ARTICLES.extra_fields
+field = ARTICLES.field
+default_fields = ARTICLES.default_fields
+b_of = ARTICLES.b_of
+facet = ARTICLES.facet
+schema_version = ARTICLES.schema_version
+registered = ARTICLES.registered
+weighted = ARTICLES.weighted
+describe = ARTICLES.describe

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from search.config import Settings
-from search.errors import IndexDamaged, IndexWriteError, RunRefused, RunStopped
+from search.errors import IndexDamaged, IndexOutdated, IndexWriteError, RunRefused, RunStopped
 from search.index.previous import Previous, open_previous
 from search.index.reading import FileResult, read_all, stat_entry
 from search.index.rebuild import add_all, carry_over, full_writer
@@ -147,13 +147,21 @@ class Indexer:
                          f"{share:.0%}, NEWSEARCH_MAX_DELETE_SHARE): the index was not changed. If those articles "
                          "are really gone, run again with --allow-delete")
 
+    def _quotes(self, build: Path) -> Any | None:
+        """The quote index of the live build, to update with its articles; None for a build made before quotes
+        were indexed (its quote search says to run `index --full` until then)."""
+        try:
+            return self.store.open_quotes(build)
+        except IndexOutdated:
+            return None
+
     # -- the two modes --------------------------------------------------------------------------------
     def _full(self, report: IndexReport, found: Walk, prev: Previous, progress: Progress | None,
               allow_delete: bool, stop: threading.Event | None, excluded: dict[str, str]) -> None:
         build, ix = self.store.create_build()
         try:
             manifest: dict[str, dict[str, Any]] = {}
-            writer = full_writer(ix, found, self.workers)
+            writer = full_writer(ix, found, self.workers, self.store.open_quotes(build))
             with committing(writer):
                 docs, unread = add_all(writer, self._read(found, progress, stop, excluded), report, manifest)
                 report.kept = carry_over(writer, prev, unread, found, manifest)
@@ -176,7 +184,7 @@ class Indexer:
         if not gone and not todo.files:  # nothing to do: no new generation
             live_build(report, build, prev.ix)
             return
-        update = Update.open(prev, report, lost)
+        update = Update.open(prev, report, lost, self._quotes(build))
         try:
             with committing(update.writer, lambda: update.writes > 0):
                 update.delete(gone)
@@ -204,7 +212,8 @@ class Indexer:
                                                  "error": excluded[key]}, errors=[excluded[key]])
         budget = max(1024 * 1024 * 1024, 16 * self.settings.max_file_bytes)
         results = read_all(items, self.settings.max_file_bytes, self.settings.file_timeout_s,
-                           max(1, self.workers), memory_bytes=budget) if items else iter(())
+                           max(1, self.workers), memory_bytes=budget,
+                           aliases_files=self.settings.aliases_files) if items else iter(())
         try:
             for res in results:
                 if stop is not None and stop.is_set():

@@ -77,7 +77,7 @@ def unchanged(entry: dict[str, Any], old: dict[str, Any] | None) -> bool:
         old.get(k) == entry[k] for k in ("size", "mtime", "ctime")) and entry["size"] >= 0
 
 
-def read_file(key: str, path: Path, max_bytes: int) -> FileResult:
+def read_file(key: str, path: Path, max_bytes: int, aliases_files: tuple[str, ...] = ()) -> FileResult:
     """Read one file into documents (runs in a worker); never raises for a bad file or record."""
     _limit_memory()
     entry = stat_entry(path)
@@ -88,7 +88,7 @@ def read_file(key: str, path: Path, max_bytes: int) -> FileResult:
         entry.update(hash="", articles=0)
         return _finish(result, [str(e)])
     entry["hash"] = hashlib.sha1(raw).hexdigest()
-    parsed = parse_file(path, max_bytes=max_bytes, raw=raw)
+    parsed = parse_file(path, max_bytes=max_bytes, raw=raw, aliases_files=aliases_files)
     errors = list(parsed.errors)
     for art in parsed.articles:
         art.path = key
@@ -149,8 +149,10 @@ def _limit_memory() -> None:
 
 
 def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, workers: int,
-             memory_bytes: int = 0) -> Iterator[FileResult]:
-    """FileResults for (key, path) pairs, in order, read by `workers` processes with a per-file time limit."""
+             memory_bytes: int = 0, aliases_files: Iterable[Path] = ()) -> Iterator[FileResult]:
+    """FileResults for (key, path) pairs, in order, read by `workers` processes with a per-file time limit
+    (sources named with the shipped aliases and `aliases_files`)."""
+    aliases = tuple(str(p) for p in aliases_files)
     window = max(4, workers * 8)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["search.index.reading"])
@@ -167,7 +169,7 @@ def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, 
                         exhausted = True
                         break
                     key, path = nxt
-                    pending.append((key, path, pool.schedule(read_file, (key, path, max_bytes),
+                    pending.append((key, path, pool.schedule(read_file, (key, path, max_bytes, aliases),
                                                              timeout=timeout or None)))
                 if not pending:
                     return

@@ -17,12 +17,18 @@ from search.index.documents import DocumentError, article, document
 from search.index.previous import Previous
 from search.index.reading import FileResult
 from search.index.report import IndexReport
-from search.index.writing import Poisoned, add_documents
+from search.index.writing import PairWriter, Poisoned, add_documents
 from search.ingest import Walk
 
 
-def full_writer(ix: Any, found: Walk, workers: int) -> Any:
-    """The writer of a new build: one writer process per worker for a corpus worth it, else one."""
+def full_writer(ix: Any, found: Walk, workers: int, quotes: Any) -> PairWriter:
+    """The writer of a new build (its articles and its quotes): one writer process per worker for a corpus worth
+    it, else one, for each of the two indexes."""
+    return PairWriter(_writer(ix, found, workers), _writer(quotes, found, workers))
+
+
+def _writer(ix: Any, found: Walk, workers: int) -> Any:
+    """A writer for one of the build's indexes."""
     # A full build indexes in `workers` writer processes (one segment each): the writers, not the reading,
     # are where the time goes. Segments are written as separate files, not one compound file: Whoosh reads
     # a compound segment by copying its parts onto the heap (2.7 GB at a million articles), separate files

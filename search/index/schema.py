@@ -2,7 +2,8 @@
 
 Each text field is indexed once, with every word as written (folded, unstemmed, stop words kept), so an
 exact phrase matches its exact words; singular/plural and -ed/-ing matching is done at query time (analysis.forms).
-Facets live in their own untokenized fields; the rest of the article is one stored blob (`data`).
+Facets live in their own untokenized fields; the rest of the record is one stored blob (`data`). The quote
+index (quote_fields.py) is built the same way from its own registry.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 
 from search.index.analysis import INDEX
-from search.index.fields import FACETS, FIELDS
+from search.index.fields import ARTICLES, Registry
 
 
-def build_schema() -> Schema:
-    """A new schema instance (Whoosh schemas are mutable; never share one between indexes)."""
+def build_schema(registry: Registry = ARTICLES) -> Schema:
+    """A new schema instance for a registry's records (Whoosh schemas are mutable; never share one)."""
     fields: dict[str, FieldType] = {
         "id": ID(stored=True, unique=True),
         "file": ID(stored=True),  # corpus-relative path: incremental updates delete by it
     }
-    fields.update({f.name: TEXT(analyzer=INDEX, stored=f.stored) for f in FIELDS})
-    for facet in FACETS:  # "2011", "Local News": counted from their postings
+    fields.update({key: ID(stored=True) for key in registry.keys})
+    for f in registry.fields:
+        fields[f.name] = TEXT(analyzer=INDEX, stored=f.stored, phrase=f.phrase)
+        if f.b == 0:  # no length normalisation: Whoosh need not keep (and look up, per posting) its lengths
+            fields[f.name].scorable = False
+    for facet in registry.facets:  # "2011", "Local News": counted from their postings
         fields[facet.index_field] = (KEYWORD(commas=True, scorable=False, stored=facet.stored) if facet.multi
                                      else ID(stored=facet.stored))
     fields.update(

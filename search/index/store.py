@@ -4,7 +4,8 @@
       current -> builds/20261125T010203-1a2b   symlink to the live build, swapped atomically (os.replace)
       builds/<build id>/                       a Whoosh index, plus:
         manifest.json                          file key -> hash, size, mtime, ctime, articles (a count), error
-        schema.json                            {"schema": fields.schema_version()}: the fields it was built with
+        schema.json                            {"schema": ..., "quotes": ...}: the fields it was built with
+        quotes/                                the quote index: one record per quote (quote_fields.py)
       .lock                                    flock: one indexing job at a time, freed if the job dies
       runs.json                                the last KEEP_RUNS job reports (written under .runs.lock)
 
@@ -34,10 +35,12 @@ from whoosh.index import FileIndex
 
 from search.errors import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated
 from search.index.fields import schema_version
+from search.index.quote_fields import QUOTES
 from search.index.schema import build_schema
 
 MANIFEST = "manifest.json"
 VERSION = "schema.json"  # the fields a build was made with (fields.schema_version)
+QUOTES_DIR = "quotes"  # the build's quote index
 RUNS = "runs.json"
 KEEP_RUNS = 20
 
@@ -120,8 +123,28 @@ class IndexStore:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.builds / f"{stamp}-{uuid.uuid4().hex[:6]}"
         path.mkdir(parents=True)
-        _write_json(path / VERSION, {"schema": schema_version()})
+        _write_json(path / VERSION, {"schema": schema_version(), "quotes": QUOTES.schema_version()})
+        (path / QUOTES_DIR).mkdir()
+        whoosh_index.create_in(str(path / QUOTES_DIR), build_schema(QUOTES))
         return path, whoosh_index.create_in(str(path), build_schema())
+
+    def open_quotes(self, build: Path | None = None) -> FileIndex:
+        """The quote index of a build (the live one by default). IndexOutdated when the build has none (it was
+        made before quotes were indexed) or one made with other quote fields; IndexDamaged when unreadable."""
+        build = build or self.current()
+        if build is None:
+            raise IndexMissing(f"no index at {self.root}: run `newsearch index` first")
+        try:
+            recorded = json.loads((build / VERSION).read_text(encoding="utf-8")).get("quotes")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if recorded != QUOTES.schema_version() or not (build / QUOTES_DIR).is_dir():
+            raise IndexOutdated(f"the index in {build.name} was built by an older newsearch, without its quote "
+                                "index: run `newsearch index --full` to rebuild it from the corpus")
+        try:
+            return whoosh_index.open_dir(str(build / QUOTES_DIR))
+        except Exception as e:
+            raise IndexDamaged(damaged_message(build, e)) from e
 
     def activate(self, build: Path) -> None:
         """Point `current` at a complete build, atomically, then remove builds older than the previous one."""

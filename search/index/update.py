@@ -16,7 +16,7 @@ from search.index.previous import Previous
 from search.index.reading import FileResult, stat_entry, unchanged
 from search.index.report import IndexReport
 from search.index.store import damaged_message
-from search.index.writing import WRITE_ERRNOS, add_documents
+from search.index.writing import WRITE_ERRNOS, PairWriter, add_documents
 from search.ingest import Walk
 
 
@@ -54,10 +54,12 @@ class Update:
     writes: int = 0  # none: the run commits nothing, and makes no new generation
 
     @classmethod
-    def open(cls, prev: Previous, report: IndexReport, lost: int) -> Update:
-        """A writer into the live build; a build whose segments cannot be read is said to be damaged."""
+    def open(cls, prev: Previous, report: IndexReport, lost: int, quotes: Any | None) -> Update:
+        """A writer into the live build (its articles, and its quote index when it has one); a build whose
+        segments cannot be read is said to be damaged."""
         try:
-            writer = prev.ix.writer(timeout=10.0, delay=0.1, compound=False)
+            writer = PairWriter(prev.ix.writer(timeout=10.0, delay=0.1, compound=False),
+                                quotes.writer(timeout=10.0, delay=0.1, compound=False) if quotes is not None else None)
             indexed = prev.ix.reader()
         except NewsearchError:
             raise

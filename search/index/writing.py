@@ -1,7 +1,9 @@
 """The indexer's Whoosh writers: what a full rebuild and an incremental run share when they write documents.
 
 A run's writes are one commit or nothing (`committing`); a document Whoosh refuses half-way spoils the writer,
-which `add_documents` reports as Poisoned so the indexer can start the run again without that file.
+which `add_documents` reports as Poisoned so the indexer can start the run again without that file. A build's
+article index and quote index are written through one `PairWriter`, so every article added brings its quotes
+and every file's removal takes both.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import contextlib
 import errno
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from search.index.quote_fields import quote_documents
 
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}  # the disk, not the index
 
@@ -20,6 +24,38 @@ class Poisoned(Exception):
     def __init__(self, key: str, reason: str) -> None:
         super().__init__(reason)
         self.key, self.reason = key, reason
+
+
+class PairWriter:
+    """A build's article writer and quote writer, used as one Whoosh writer by the indexer.
+
+    The quote index is committed first: if the article commit then fails, the run is not recorded in the
+    manifest, so the next run reads those files again and replaces both (delete by file, then add)."""
+
+    def __init__(self, articles: Any, quotes: Any | None) -> None:
+        self.articles, self.quotes = articles, quotes
+
+    def add_document(self, **doc: Any) -> None:
+        self.articles.add_document(**doc)
+        if self.quotes is not None:
+            for quote in quote_documents(doc):
+                self.quotes.add_document(**quote)
+
+    def delete_by_term(self, fieldname: str, text: str) -> None:
+        self.articles.delete_by_term(fieldname, text)
+        if self.quotes is not None:
+            self.quotes.delete_by_term(fieldname, text)
+
+    def commit(self, **kwargs: Any) -> None:
+        if self.quotes is not None:
+            self.quotes.commit(**kwargs)
+        self.articles.commit(**kwargs)
+
+    def cancel(self) -> None:
+        for writer in (self.quotes, self.articles):
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
 
 
 @contextlib.contextmanager

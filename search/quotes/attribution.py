@@ -7,18 +7,23 @@ quotations in marks are in search/quotes/extract.py. Bounded windows keep every 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from search.articles import Quote
+from search.quotes.aliases import Aliases, default_aliases
+from search.quotes.descriptions import VOICE_NOUNS, description_head, is_person_description, possessor, speaker_noun
+from search.quotes.kinds import source_kind
+from search.quotes.names import strip_lead, strip_time
 from search.quotes.sources import (
     NON_NAMES,
     ORG_WORDS,
-    OUTLET_ALIASES,
     PRONOUNS,
     STOP_WORDS,
     TITLES,
     Speakers,
     is_cap,
     name_span,
+    word_before,
 )
 
 INVERTING = frozenset("said says added adds wrote writes asked asks continued explained noted recalled replied".split())
@@ -42,7 +47,14 @@ _NOT_CONTENT_RE = re.compile(
     rf"\s*(?:,|{_WHEN}|(?:to|it|so|this|of|for|with|by|as|from|about|nothing|something|anything|otherwise|more|"
     r"no|yes|and|or|but)\b)"
 )
-_LEAD_RE = re.compile(r"\s*(?:(?:But|And|So|Yet|Still|Now|Also|However),?\s+|[^,\n]{1,30},\s+)?")
+_TIME_LEAD = (
+    r"(?:(?:In|On|Last|Earlier|Later|This|Next)\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|"
+    r"March|April|May|June|July|August|September|October|November|December|week|month|year|night|morning)\s+"
+    r"|(?:In|On|Last|Earlier|Later|This)\s+"
+)
+# what may stand before the speaker of 'X said the ...': 'In May Smith said', 'On Thursday Berg said' (the time words
+# go with the lead: names.py and name_span keep them out of the name)
+_LEAD_RE = re.compile(rf"\s*(?:(?:But|And|So|Yet|Still|Now|Also|However),?\s+|[^,\n]{{1,30}},\s+|{_TIME_LEAD})?")
 # a lead-in phrase before a comma, not a clause that could be reported content
 _INTRO_RE = re.compile(
     r"\s*(?:For|In|On|At|After|Before|During|When|While|Asked|Speaking|With|As|Since|Despite|Unlike|Like|By|From|"
@@ -79,43 +91,84 @@ _VERB_FORM_RE = re.compile(r"[a-z]{3,}(?:ing|ed)")
 _RELATIVE_RE = re.compile(r",\s+(?:which|who)\b[^,.;\n]*,")
 _NAME_END_RE = re.compile(r"\s*(?:[.!?,]|$)")
 _AS_LEAD_RE = re.compile(r",(?:\s+as)?\s*$")
+_APPOSED_NAME_RE = re.compile(r",\s+([A-Z][\w.'\u2019\-]*(?:\s+[A-Z][\w.'\u2019\-]*){1,3})\s*(?:[,.;]|$)")
+_DETERMINER_START_RE = re.compile(r"(?:the|a|an|his|her|their|its|this|that|these|those)\s")
+_WORD_BEFORE_RE = re.compile(r"(\w+)\s+$")
+# words after which a noun phrase may be a clause's subject; after any other word it is its object
+_CLAUSE_OPENERS = frozenset(
+    "and but or nor that while when as because after before if though although since so".split()
+)
 MIN_WORDS = 3  # one- or two-word quoted terms without a cue nearby are scare quotes
 WINDOW = 260
 
 
-def normalise_source(name: str) -> str:
-    """One canonical name for a source: no "the", no titles, outlet aliases folded."""
+def normalise_source(
+    name: str, aliases: Aliases | None = None, common: Callable[[str], bool] | None = None, before: str = ""
+) -> str:
+    """One canonical name for a source: no "the", no titles, roles or time words, aliases folded.
+
+    `common(word)` says whether the article uses a word in lower case (a role then, not a name: names.py),
+    `before` is the word before the name in the text ("In" in "In May Smith said")."""
+    aliases = aliases if aliases is not None else default_aliases()
+    return aliases.canonical(clean_name(name, aliases, common, before))
+
+
+def clean_name(
+    name: str, aliases: Aliases, common: Callable[[str], bool] | None = None, before: str = ""
+) -> str:
+    """normalise_source without the last step, the alias lookup of the name that is left."""
     s = _SPACES_RE.sub(" ", name.replace("\u2019", "'")).strip(" ,.:;\"'\u201c\u201d")
     cut = s.rfind(")") + 1  # a bracket opened after the last ")" never closes: not scanned again from each "("
     s = _BRACKETED_RE.sub("", s[:cut]) + s[cut:]
     s = _POSSESSIVE_END_RE.sub("", s)
-    alias = OUTLET_ALIASES.get(s.lower()) or OUTLET_ALIASES.get(_THE_RE.sub("", s).lower())
-    if alias:
-        return alias
+    if " " in s and aliases.known(s):
+        return aliases.canonical(s)
     words = s.split()
     head = s.split(" of ")[0].split()
     if " of " in s and len(head) >= 2 and is_cap(words[1]) and head[-1].lower() not in ORG_WORDS:
         words = head  # 'Bill O'Reilly of Fox News'
     i = 0  # leading words are counted, then cut once: popping them one by one is quadratic on a hostile name
-    while i < len(words) and words[i].lower() in STOP_WORDS:
+    while i < len(words) and words[i].lower() in STOP_WORDS and not _given_before_name(words, i):
         i += 1
-    words = words[i:]
+    if i:
+        before, words = words[i - 1], words[i:]
     lower, titles_before = [], True  # titles_before: every word before this one is a title
     for i, w in enumerate(words[:-1]):
         if w.islower() and w not in _PARTICLES and (w != "of" or titles_before):
             lower.append(i)  # 'Secretary of State John Kerry' loses its title, 'Chamber of Commerce' keeps its name
         titles_before = titles_before and w.lower() in TITLES
     if lower and all(is_cap(w) for w in words[lower[-1] + 1 :]):
-        words = words[lower[-1] + 1 :]  # 'Union leader Maria Gomez', 'Secretary of State John Kerry'
+        before, words = words[lower[-1]], words[lower[-1] + 1 :]  # 'Union leader Maria Gomez'
+    words = _person_part(words, aliases, common, before)
     i = 0
-    while i + 1 < len(words) and words[i].lower() in TITLES and is_cap(words[i + 1]):
-        i += 1
     while i < len(words) and words[i].lower() == "the":
         i += 1
     words = words[i:]
     words = [w for i, w in enumerate(words) if not (0 < i < len(words) - 1 and _INITIAL_RE.fullmatch(w))]
-    s = " ".join(words)
-    return OUTLET_ALIASES.get(s.lower(), s)
+    return " ".join(words)
+
+
+def _given_before_name(words: list[str], i: int) -> bool:
+    """True for 'May' or 'Will' written as the given name of a capitalised surname ('May Lund', 'Will Hurd')."""
+    return words[i] in ("May", "Will") and i + 1 < len(words) and is_cap(words[i + 1])
+
+
+def _person_part(words: list[str], aliases: Aliases, common: Callable[[str], bool] | None, before: str) -> list[str]:
+    """words without the titles, roles and time words before a person's name (names.py); an organisation's name
+    ('Republican National Committee', 'House Judiciary Committee') keeps its words, losing only time words."""
+    i = 0
+    while i + 1 < len(words) and words[i].lower() in TITLES and is_cap(words[i + 1]):
+        i += 1
+    stripped = strip_lead(words[i:], common, before)
+    if len(stripped) == len(words):
+        return words
+    if source_kind(" ".join(stripped), aliases) == "person" and not aliases.known(" ".join(words)):
+        return stripped
+    words = strip_time(words, before)
+    i = 0  # an organisation's name starts at its first capitalised word ('the state Division of Gaming')
+    while i + 1 < len(words) and words[i].islower():
+        i += 1
+    return words[i:]
 
 
 def sentence_start(text: str, pos: int, floor: int) -> int:
@@ -129,8 +182,10 @@ def sentence_start(text: str, pos: int, floor: int) -> int:
     return lo
 
 
-def speaker_span(text: str, lo: int, hi: int) -> tuple[int, int] | None:
-    """The speaker phrase ending at hi (a name, a pronoun or a short noun phrase), as offsets."""
+def speaker_span(text: str, lo: int, hi: int, again: bool = True) -> tuple[int, int] | None:
+    """The speaker phrase ending at hi (a name, a pronoun or a short noun phrase), as offsets. A noun phrase
+    after a preposition or a verb is not the subject: the phrase before it is looked for ('Trump at the time
+    said', 'Beck, who has in the past described'), once."""
     seg = text[lo:hi]
     for _ in range(6):
         m = _trail(seg)
@@ -153,6 +208,10 @@ def speaker_span(text: str, lo: int, hi: int) -> tuple[int, int] | None:
                 return off + span[0], off + span[1]
         seg = seg[: m.start()]
     span = name_span(seg)
+    if span and _DETERMINER_START_RE.match(seg, span[0]) and not speaker_noun(seg[span[0] : span[1]].split()[-1]):
+        before = _WORD_BEFORE_RE.search(seg, max(0, span[0] - 30), span[0])
+        if before and before[1].lower() not in _CLAUSE_OPENERS:
+            return speaker_span(text, lo, lo + before.start(1), False) if again else None
     return (lo + span[0], lo + span[1]) if span else None
 
 
@@ -177,10 +236,13 @@ def _trail(seg: str) -> re.Match[str] | None:
 
 def is_abbrev(text: str, dot: int, lo: int) -> bool:
     """True when the full stop at dot closes an abbreviation or an initial ("Sen.", "J.")."""
-    if text[dot + 1 : dot + 2] == ")":
-        return True  # '(R-Fla.)'
+    if text[dot + 1 : dot + 2] in ("),"):
+        return True  # '(R-Fla.)', 'Mitch McConnell, R-Ky., said': a comma never follows the end of a sentence
     word = text[max(lo, dot - 6) : dot].split()[-1:]
-    return bool(word) and (word[0].lower().lstrip("(") in _ABBREV or bool(_INITIALS_RE.fullmatch(word[0])))
+    if not word:
+        return False
+    part = word[0].lstrip("(").rsplit("-", 1)[-1]  # '(D-N.Y.)': the initials after the party letter
+    return part.lower() in _ABBREV or bool(_INITIALS_RE.fullmatch(part))
 
 
 def source_name(speakers: Speakers, text: str, s: int, e: int) -> str | None:
@@ -190,6 +252,8 @@ def source_name(speakers: Speakers, text: str, s: int, e: int) -> str | None:
     if low in PRONOUNS:
         return speakers.resolve_pronoun(low, s)
     words = mention.split()
+    if len(words) > 1 and description_head(mention):  # 'Gowdy's office', 'the Florida senator', 'the ad'
+        return _described(speakers, text, s, mention)
     last = _MENTION_POSSESSIVE_RE.sub("", words[-1].lower().strip(".,")) if words else ""
     if not words or not is_cap(words[-1]) or last in NON_NAMES or last in _WHEN_WORDS:
         return None
@@ -201,7 +265,26 @@ def source_name(speakers: Speakers, text: str, s: int, e: int) -> str | None:
         )
     ):
         return None  # 'Citing ...', 'Amid ...', a 'PHILADELPHIA' dateline: not a speaker
-    return speakers.full_name(normalise_source(mention), s) or None
+    name = clean_name(mention, speakers.aliases, speakers.common, word_before(text, s))
+    if " " not in name:
+        if name in speakers.by_surname:  # a person named earlier, before an alias ('Hill')
+            return speakers.full_name(name, s)
+        if not speakers.aliases.known(name) and speakers.common(name.lower()):
+            return None  # 'Frustrations', 'Several', 'Given': a word the text also writes in lower case
+    return speakers.full_name(speakers.aliases.canonical(name), s) or None
+
+
+def _described(speakers: Speakers, text: str, s: int, mention: str) -> str | None:
+    """The source a description names: the owner of a voice ('Gowdy's office' -> Trey Gowdy), the person a role
+    describes ('the Florida senator' -> Marco Rubio, named so earlier), else None ('the ad', 'his lawyer')."""
+    owner = possessor(mention)
+    person = is_person_description(mention)
+    named = _APPOSED_NAME_RE.match(text, s + len(mention), s + len(mention) + 60) if person else None
+    if named:  # 'the town's chief engineer, Ravi Mehta'
+        return source_name(speakers, text, named.start(1), named.end(1))
+    if owner:
+        return source_name(speakers, text, s, s + len(owner)) if description_head(mention) in VOICE_NOUNS else None
+    return speakers.resolve_description(mention, s) if person else None
 
 
 def indirect_quotes(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list[Quote]:

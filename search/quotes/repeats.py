@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import accumulate
+from typing import NamedTuple
 
 from search.articles import Quote
 
@@ -113,11 +114,36 @@ def _by_anchor(
     freq: Counter[str] = Counter()
     for hay in hays:
         freq.update(hay.split(" "))
+    lookups = _lookups(needles, which, freq)
+    work = WORK_PER_WORD * sum(freq.values()) + 4096
+    for e, hay in enumerate(hays):
+        work = _settle(lookups, needles, e, hay, own, accept, found, work)
+        if work < 0:
+            return
+
+
+_Lookup = dict[str, dict[str, list[tuple[int, int]]]]  # anchor -> word beside it -> [(needle, anchor's offset in it)]
+
+
+class _Lookups(NamedTuple):
+    """Where `_by_anchor` looks for each needle in the hays' words."""
+
     # anchor -> {the word after it whole / the start of the word after it / the end of the word before it: needles}
-    whole: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    start: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    end: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    singles: dict[str, list[int]] = {}  # a word of the hays -> the one-word needles it holds
+    whole: _Lookup
+    start: _Lookup
+    end: _Lookup
+    singles: dict[str, list[int]]  # a word of the hays -> the one-word needles it holds
+    start_lengths: dict[str, list[int]]  # anchor -> the lengths of the word starts after it in start
+    end_lengths: dict[str, list[int]]  # anchor -> the lengths of the word ends before it in end
+    anchors: set[str]
+
+
+def _lookups(needles: list[str], which: list[int], freq: Counter[str]) -> _Lookups:
+    """The lookups for the needles i in which, given how often each word occurs in the hays (freq)."""
+    whole: _Lookup = {}
+    start: _Lookup = {}
+    end: _Lookup = {}
+    singles: dict[str, list[int]] = {}
     vocab = list(freq)
     vjoined = "\x00".join(vocab)
     vstarts = list(accumulate((len(v) + 1 for v in vocab), initial=0))
@@ -141,31 +167,45 @@ def _by_anchor(
     start_lengths = {w: sorted({len(x) for x in nxt}) for w, nxt in start.items()}
     end_lengths = {w: sorted({len(x) for x in prev}) for w, prev in end.items()}
     anchors = set(whole) | set(start) | set(end)
-    work = WORK_PER_WORD * sum(freq.values()) + 4096
-    for e, hay in enumerate(hays):
-        toks = hay.split(" ")
-        pos = 0
-        for t, w in enumerate(toks):
-            if w in singles:
-                live = [i for i in singles[w] if not found[i]]
-                work -= len(live) + 1
-                for i in live:
-                    found[i] = e != own[i] and accept(i, e)
-                singles[w] = [i for i in live if not found[i]]
-            if w in anchors:
-                after = toks[t + 1] if t + 1 < len(toks) else ""
-                before = toks[t - 1] if t else ""
-                groups = [whole.get(w, {}).get(after)]
-                groups += [start[w].get(after[:n]) for n in start_lengths.get(w, ()) if n <= len(after)]
-                groups += [end[w].get(before[-n:]) for n in end_lengths.get(w, ()) if n <= len(before)]
-                for group in groups:
-                    if not group:
-                        continue
-                    work -= len(group) + 1
-                    for i, off in group:
-                        if not found[i] and e != own[i] and pos >= off and hay.startswith(needles[i], pos - off):
-                            found[i] = accept(i, e)
-                    group[:] = [c for c in group if not found[c[0]]]
-            if work < 0:
-                return
-            pos += len(w) + 1
+    return _Lookups(whole, start, end, singles, start_lengths, end_lengths, anchors)
+
+
+def _settle(
+    lookups: _Lookups,
+    needles: list[str],
+    e: int,
+    hay: str,
+    own: list[int],
+    accept: Callable[[int, int], bool],
+    found: list[bool],
+    work: int,
+) -> int:
+    """Settle the needles that hay e holds, while work lasts; return the work left (negative: stop there)."""
+    whole, start, end, singles, start_lengths, end_lengths, anchors = lookups
+    toks = hay.split(" ")
+    pos = 0
+    for t, w in enumerate(toks):
+        if w in singles:
+            live = [i for i in singles[w] if not found[i]]
+            work -= len(live) + 1
+            for i in live:
+                found[i] = e != own[i] and accept(i, e)
+            singles[w] = [i for i in live if not found[i]]
+        if w in anchors:
+            after = toks[t + 1] if t + 1 < len(toks) else ""
+            before = toks[t - 1] if t else ""
+            groups = [whole.get(w, {}).get(after)]
+            groups += [start[w].get(after[:n]) for n in start_lengths.get(w, ()) if n <= len(after)]
+            groups += [end[w].get(before[-n:]) for n in end_lengths.get(w, ()) if n <= len(before)]
+            for group in groups:
+                if not group:
+                    continue
+                work -= len(group) + 1
+                for i, off in group:
+                    if not found[i] and e != own[i] and pos >= off and hay.startswith(needles[i], pos - off):
+                        found[i] = accept(i, e)
+                group[:] = [c for c in group if not found[c[0]]]
+        if work < 0:
+            return work
+        pos += len(w) + 1
+    return work

@@ -1,0 +1,315 @@
+"""Quote search: quotations as results in their own right, one result per quotation however many articles carry it.
+
+Every quote is a record of the quote index (search/index/quote_fields.py), so a query's words and its speaker
+always match on the same quote. Records with the same `qkey` (the same words by the same source) are one
+quotation: `QuoteTables` groups them once per snapshot, with each quotation's first-seen record and how many
+articles carry it. A search matches records with the engine's own machinery (query language, matching, BM25F,
+facets) over the quote registry, then answers with quotations: filtered on their first-seen date, ranked by
+their best-matching record (or by date, or by how often they were carried), counted by their first-seen record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.util.times import datetime_to_long
+
+from search.engine import matching, ranking
+from search.engine.budget import Budget
+from search.engine.params import MAX_LISTED_ARTICLES, QUOTE_PARAMS
+from search.engine.postings import MISSING
+from search.engine.query import compile_query
+from search.engine.results import validated
+from search.engine.snapshot import Snapshot
+from search.engine.snippets import field_terms, find_spans, mark
+from search.engine.syntax import parse
+from search.index.quote_fields import QUOTES
+
+FILTERS = ("source", "source_kind", "kind", "cue")  # request lists that filter by the facet of the same name
+MIN_NEAR_WORDS = 6  # shorter quotations are one quotation only when their words are the same
+BLOCK_WORDS = 3  # near-identical candidates share their first or their last words
+MAX_BLOCK = 200
+NEAR_SHARE = 0.8  # of the two quotations' distinct words, shared
+
+
+@dataclass
+class QuoteRequest:
+    """One quote search: words, filters (OR within one, AND across), first-seen dates, order and page."""
+
+    q: str = ""
+    source: list[str] = field(default_factory=list)
+    source_kind: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    cue: list[str] = field(default_factory=list)
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 10
+
+    @classmethod
+    def build(cls, **raw: Any) -> QuoteRequest:
+        """Validate raw parameters (by QUOTE_PARAMS' `arg` names); BadRequest names the bad one."""
+        return cls(**validated(QUOTE_PARAMS, raw))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised request, as echoed in results."""
+        return {"q": self.q, "source": self.source, "source_kind": self.source_kind, "kind": self.kind,
+                "cue": self.cue, "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None, "sort": self.sort, "page": self.page,
+                "page_size": self.page_size}
+
+
+@dataclass
+class QuoteResult:
+    """One quotation: its words (with a snippet of what matched), who said it, and where it was seen."""
+
+    id: str  # the quotation's key
+    text: str
+    snippet: str
+    source: str | None
+    source_kind: str | None
+    cue: str | None
+    kind: str
+    first_seen: dict[str, Any]  # {"published", "article_id", "headline"}
+    seen_in: int
+    articles: list[dict[str, Any]]  # {"id", "headline", "published", "url", "outlet"}, oldest first
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class QuoteResults:
+    """A page of quotations with the total and facet counts (`GET /api/quotes`, `newsearch quotes --json`)."""
+
+    query: dict[str, Any]
+    total: int
+    page: int
+    page_size: int
+    took_ms: float
+    results: list[QuoteResult]
+    facets: dict[str, list[dict[str, Any]]]
+    partial: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total, "page": self.page, "page_size": self.page_size,
+                "took_ms": self.took_ms, "results": [r.to_dict() for r in self.results], "facets": self.facets,
+                "partial": self.partial}
+
+
+class QuoteTables:
+    """The quotations of one quote-index snapshot: each record's quotation, each quotation's records (oldest
+    first), first-seen record and date, and how many articles carry it.
+
+    Records of one key are one quotation; so are near-identical keys of one source (`near_identical`): a wire
+    copy trimmed at either end, or lightly edited."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.sources: Any = None  # sources.SourceTables, made on first use
+        p = snap.postings
+        docs, codes = snap.facets.pairs["quotation"]
+        self.keys = snap.facets.values["quotation"]
+        same = near_identical(self.keys)
+        self.group = np.full(p.size, -1, dtype=np.int64)
+        self.group[docs] = same[codes]
+        pub = p.published()
+        order = np.lexsort((np.arange(p.size), pub, self.group))  # by quotation, then date (undated last), doc
+        order = order[self.group[order] >= 0]
+        self.members = order  # every live record, grouped by quotation, oldest first
+        self.starts = np.searchsorted(self.group[order], np.arange(len(self.keys) + 1))
+        has = np.diff(self.starts) > 0
+        self.first = np.full(len(self.keys), -1, dtype=np.int64)
+        self.first[has] = order[self.starts[:-1][has]]
+        self.first_pub = np.full(len(self.keys), MISSING, dtype=np.uint64)
+        self.first_pub[has] = pub[self.first[has]]
+        self.seen_in = self._articles_per_quotation(snap, docs)
+        self.every = np.flatnonzero(has)  # every quotation (what a search of everything unfiltered finds)
+
+    def _articles_per_quotation(self, snap: Snapshot, docs: np.ndarray) -> np.ndarray:
+        """How many different articles carry each quotation."""
+        art_docs, art_codes = snap.facets.pairs["article"]
+        article = np.full(snap.postings.size, -1, dtype=np.int64)
+        article[art_docs] = art_codes
+        live = docs[(self.group[docs] >= 0) & (article[docs] >= 0)]
+        if not len(live):
+            return np.zeros(len(self.keys), dtype=np.int64)
+        width = int(article[live].max()) + 1
+        pairs = np.unique(self.group[live] * width + article[live])  # (quotation, article) as one number
+        return np.bincount(pairs // width, minlength=len(self.keys))
+
+    def records(self, g: int) -> np.ndarray:
+        """The records of one quotation, oldest first."""
+        return self.members[self.starts[g] : self.starts[g + 1]]
+
+
+def near_identical(keys: list[str]) -> np.ndarray:
+    """For each quotation key, the code of the quotation it is one with (itself, or a near-identical key of the
+    same source: one a run of the other's words, or with almost all the same words, at least MIN_NEAR_WORDS
+    long). Candidates are keys of one source sharing their first or last BLOCK_WORDS words, so the cost stays
+    linear in the keys; a block of more than MAX_BLOCK keys is left alone (a phrase everybody says)."""
+    parent = list(range(len(keys)))
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    blocks: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+    words = [k.partition("|")[2].split() for k in keys]
+    for code, key in enumerate(keys):
+        if len(words[code]) >= MIN_NEAR_WORDS:
+            source = key.partition("|")[0]
+            blocks.setdefault((source, "<", tuple(words[code][:BLOCK_WORDS])), []).append(code)
+            blocks.setdefault((source, ">", tuple(words[code][-BLOCK_WORDS:])), []).append(code)
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > MAX_BLOCK:
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if find(a) != find(b) and _near(words[a], words[b]):
+                    parent[max(find(a), find(b))] = min(find(a), find(b))
+    return np.array([find(c) for c in range(len(keys))], dtype=np.int64)
+
+
+def _near(a: list[str], b: list[str]) -> bool:
+    """One quotation: the shorter's words a run of the longer's, or nine in ten of their words shared."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if f" {' '.join(short)} " in f" {' '.join(long)} ":
+        return True
+    sa, sb = set(a), set(b)
+    return len(short) >= 0.9 * len(long) and len(sa & sb) >= NEAR_SHARE * len(sa | sb)
+
+
+def search_quotes(tables: QuoteTables, req: QuoteRequest, budget: Budget,
+                  resolve: Callable[[str], str] | None = None,
+                  spellings: Callable[[str], list[str]] | None = None) -> QuoteResults:
+    """One page of quotations for a request (took_ms left to the caller). `resolve` gives a source name's
+    canonical name (for `source:` in the query), `spellings` every name a source filter looks for."""
+    snap = tables.snap
+    q = _compile(snap, req.q, budget, resolve)
+    every = matching.docs(snap.postings, q, budget)
+    filters = _filters(snap, req, spellings)
+    matched = matching.intersect([every, *filters.values()]) if filters else every
+    groups = _dated(tables, np.unique(tables.group[matched]), req)
+    order = _ordered(tables, snap, q, matched, groups, req)
+    start = (req.page - 1) * req.page_size
+    page = [int(g) for g in order[start : start + req.page_size]]
+    terms = ranking.positive_terms(q)
+    results = [_result(tables, g, _best_record(tables, g, matched), terms) for g in page]
+    facets = snap.facets.count(_facet_docs(tables, every, groups, filters, req))
+    return QuoteResults(query=req.to_dict(), total=len(groups), page=req.page, page_size=req.page_size,
+                        took_ms=0.0, results=results, facets=facets, partial=budget.cut)
+
+
+def _compile(snap: Snapshot, text: str, budget: Budget, resolve: Any) -> wq.Query:
+    if not text.strip():
+        return wq.Every()
+    return compile_query(parse(text, QUOTES), snap.searcher.reader(), budget=budget, lexicon=snap.lexicon,
+                         registry=QUOTES, resolve=resolve)
+
+
+def _filters(snap: Snapshot, req: QuoteRequest,
+             spellings: Callable[[str], list[str]] | None) -> dict[str, np.ndarray]:
+    """The records each active filter allows; a source is looked for under every name the aliases give it."""
+    out = {}
+    for name in FILTERS:
+        wanted = list(getattr(req, name))
+        if not wanted:
+            continue
+        if name == "source" and spellings is not None:
+            wanted = [n for w in wanted for n in spellings(w)]
+        out[name] = snap.facets.docs_with(name, wanted)
+    return out
+
+
+def _dated(tables: QuoteTables, groups: np.ndarray, req: QuoteRequest) -> np.ndarray:
+    """The quotations first seen within the request's dates."""
+    if not (req.date_from or req.date_to):
+        return groups
+    pub = tables.first_pub[groups]
+    ok = pub != MISSING
+    if req.date_from:
+        ok &= pub >= np.uint64(datetime_to_long(req.date_from))
+    if req.date_to:
+        ok &= pub <= np.uint64(datetime_to_long(req.date_to))
+    return groups[ok]
+
+
+def _ordered(tables: QuoteTables, snap: Snapshot, q: wq.Query, matched: np.ndarray, groups: np.ndarray,
+             req: QuoteRequest) -> np.ndarray:
+    """The quotations in the request's order (ties: newest first, then by key for a stable order)."""
+    end = req.page * req.page_size
+    pub = tables.first_pub[groups].astype(np.float64)
+    pub[tables.first_pub[groups] == MISSING] = -1.0  # undated last when newest first
+    if req.sort == "relevance":
+        best = np.zeros(len(tables.keys), dtype=np.float64)
+        np.maximum.at(best, tables.group[matched], ranking.scores(snap.postings, q, matched, QUOTES))
+        keys = (groups, -pub, -best[groups])
+    elif req.sort == "most_cited":
+        keys = (groups, -pub, -tables.seen_in[groups].astype(np.float64))
+    elif req.sort == "newest":
+        keys = (groups, -pub)
+    else:
+        undated = tables.first_pub[groups] == MISSING
+        keys = (groups, pub, undated)
+    return groups[np.lexsort(keys)[:end]]
+
+
+def _best_record(tables: QuoteTables, g: int, matched: np.ndarray) -> int:
+    """The quotation's record to show: its first-seen one among those the query matched."""
+    records = tables.records(g)
+    hit = records[np.isin(records, matched)]
+    return int(hit[0]) if len(hit) else int(records[0])
+
+
+def _result(tables: QuoteTables, g: int, shown: int, terms: list) -> QuoteResult:
+    snap = tables.snap
+    stored = snap.searcher.stored_fields(shown)
+    data = stored.get("data") or {}
+    text = stored.get("text") or ""
+    words = field_terms(ranking.page_terms(snap.postings, terms, [shown])[0], "text")
+    first = snap.searcher.stored_fields(int(tables.first[g]))
+    listed = list({a["id"]: a for a in (_article(snap.searcher.stored_fields(int(d)))
+                                        for d in tables.records(g)[: 4 * MAX_LISTED_ARTICLES])}.values())
+    listed = listed[:MAX_LISTED_ARTICLES]
+    return QuoteResult(
+        id=hashlib.sha1(tables.keys[g].encode(errors="replace")).hexdigest()[:16], text=text,
+        snippet=mark(text, find_spans(text, words)), source=data.get("source"),
+        source_kind=data.get("source_kind"), cue=data.get("cue"), kind=data.get("kind") or "direct",
+        first_seen={"published": (first.get("data") or {}).get("published"), "article_id": first.get("article_id"),
+                    "headline": (first.get("data") or {}).get("headline") or ""},
+        seen_in=int(tables.seen_in[g]), articles=listed)
+
+
+def _article(stored: dict[str, Any]) -> dict[str, Any]:
+    data = stored.get("data") or {}
+    return {"id": stored.get("article_id"), "headline": data.get("headline") or "", "published": data.get("published"),
+            "url": stored.get("url"), "outlet": data.get("outlet") or None}
+
+
+def _facet_docs(tables: QuoteTables, every: np.ndarray, groups: np.ndarray, filters: dict[str, np.ndarray],
+                req: QuoteRequest) -> dict[str, np.ndarray]:
+    """Each facet counts quotations by their first-seen record: those the query matches under every filter but
+    the facet's own (so choosing one kind still shows what the other would add)."""
+    out = {}
+    for facet in QUOTES.facets:
+        if not facet.counted:
+            continue
+        if facet.name in filters:
+            others = [f for key, f in filters.items() if key != facet.name]
+            found = matching.intersect([every, *others]) if others else every
+            unfiltered = found is tables.snap.postings.live  # everything: known without looking
+            mine = _dated(tables, tables.every if unfiltered else np.unique(tables.group[found]), req)
+        else:
+            mine = groups
+        out[facet.name] = np.sort(tables.first[mine])
+    return out
