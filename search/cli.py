@@ -31,12 +31,9 @@ from search.config import Settings
 from search.engine.params import PARAMS, QUOTE_PARAMS, Param
 from search.errors import (
     BadRequest,
-    IndexDamaged,
     IndexLocked,
-    IndexWriteError,
     NewsearchError,
     RunRefused,
-    RunStopped,
 )
 from search.ingest import escape_name, parse_file, walk
 
@@ -166,7 +163,7 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
         sys.exit(EXIT_LOCKED)
     except RunRefused as e:
         raise click.ClickException(f"refused: {e}") from None
-    except (IndexWriteError, IndexDamaged, RunStopped) as e:
+    except NewsearchError as e:  # the index could not be written, is damaged, the run was stopped, an aliases file
         raise click.ClickException(str(e)) from None
     finally:
         if bar:

@@ -224,6 +224,12 @@ def parse_file(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None =
     return result
 
 
+def check_aliases(files: Iterable[Path | str]) -> None:
+    """Read the user's aliases files as the reading workers will; AliasesError (naming the file) when one cannot
+    be used, so that a run refuses at once instead of every file failing with it."""
+    _aliases(tuple(str(f) for f in files))
+
+
 @functools.lru_cache(maxsize=4)
 def _aliases(files: tuple[str, ...]) -> Aliases:
     """The aliases for these files (read once per process; the shipped file alone for none)."""

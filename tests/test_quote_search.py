@@ -197,3 +197,20 @@ def test_a_damaged_quote_index_is_found_reported_and_rebuilt(tmp_path: Path) -> 
     assert Indexer(settings, workers=1).run(full=True).status == "ok"
     assert engine.quotes(QuoteRequest.build(q="hundred")).total == 2
     assert check_index(store, deep=True)["problems"] == []
+
+
+def test_an_aliases_file_that_cannot_be_used_stops_the_run_not_every_file(tmp_path: Path) -> None:
+    from search.errors import NewsearchError
+
+    settings = build_site(tmp_path, ARTICLES)
+    bad = tmp_path / "mine.toml"
+    bad.write_text('[aliases\n"Tomek" = 1\n', encoding="utf-8")
+    broken = Settings.from_env(index=settings.index, corpus=settings.corpus, aliases=str(bad))
+    before = Engine(settings).quotes(QuoteRequest.build()).total
+    with pytest.raises(NewsearchError, match="mine.toml"):
+        Indexer(broken, workers=1).run(full=True)
+    assert Engine(settings).quotes(QuoteRequest.build()).total == before  # the index was not touched
+    from web import create_app
+
+    with pytest.raises(NewsearchError, match="mine.toml"):
+        create_app(broken)  # the server refuses to start, saying which file

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     cfg = app.config["NEWSEARCH_SETTINGS"]
     app.extensions[CACHE_KEY] = AnswerCache(cfg.web_cache, cfg.web_cache_mb * 1024 * 1024)
     _, prefix = public_url(cfg)  # also refuses a malformed NEWSEARCH_PUBLIC_URL before the first request
+    Engine(cfg).aliases  # noqa: B018 - refuses an aliases file (NEWSEARCH_ALIASES) that cannot be used, likewise
     if prefix:
         app.wsgi_app = PathPrefix(app.wsgi_app, prefix)
     app.register_blueprint(pages.bp)

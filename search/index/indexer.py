@@ -43,7 +43,7 @@ from search.index.report import REPORT_LIST, IndexReport, live_build, now, outco
 from search.index.store import IndexStore
 from search.index.update import Update, changed_files, gone_files
 from search.index.writing import Poisoned, committing
-from search.ingest import Walk, escape_name, walk
+from search.ingest import Walk, check_aliases, escape_name, walk
 
 Progress = Callable[[int, int], None]  # (files done, files to read)
 POISON_RETRIES = 3  # a document Whoosh refuses mid-write spoils the writer: the run starts again without it
@@ -85,6 +85,7 @@ class Indexer:
         report = IndexReport(started=now(), mode="full" if full else "incremental")
         roots = [Path(p) for p in (paths or [self.settings.corpus])]
         try:
+            check_aliases(self.settings.aliases_files)  # a bad NEWSEARCH_ALIASES file fails the run, not every file
             with self.store.lock(wait=lock_wait):
                 excluded: dict[str, str] = {}
                 for attempt in range(POISON_RETRIES + 1):
