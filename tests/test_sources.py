@@ -224,3 +224,19 @@ def test_a_bad_aliases_file_is_reported(tmp_path: Path, content: str, message: s
     assert message in str(raised.value)
     with pytest.raises(AliasesError, match="cannot be read"):
         Aliases.load(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("\u201cThe ferry is late every single morning.\u201d \u2015 Marta Quist\n"
+         "\u201cWe cannot plan our shifts around it.\u201d \u2014 Olu Adebayo, a nurse\n",
+         [("Marta Quist", None), ("Olu Adebayo", None)]),
+        ("\"Nobody asked us about the new timetable.\" - Jonas Meier\n", [("Jonas Meier", None)]),
+        # a dash that starts a new thought is not a signature
+        ("\u201cThe ferry is late,\u201d said Karin Holm \u2014 Tuesday was the worst day.\n",
+         [("Karin Holm", "said")]),
+    ],
+)
+def test_a_quotation_signed_with_a_dash_and_a_name_is_theirs(body: str, expected: list) -> None:
+    assert [(q.source, q.cue) for q in extract_quotes(body)] == expected

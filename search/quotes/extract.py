@@ -49,6 +49,10 @@ _BREAK_RE = re.compile(r"(?<!\s)[^\S\n]*+\n\s*+[\u201c\"]?")
 _COMMA_CLAUSE_RE = re.compile(r"[^.!?;]{0,120},\s*")
 _NAME_END_RE = re.compile(r"\s*(?:[.,]|$)")
 _STOP_RE = re.compile(r"[.!?;]")
+# '"..." ― Pamela Padilla': a quotation signed with a dash and a name ending its line (vox pops, pull quotes).
+_SIGNED_RE = re.compile(
+    r"(?:[^\S\n]*+[\u2014\u2015\u2013]|[^\S\n]++-(?=[^\S\n]))[^\S\n]*+(?P<rest>[^\n]{1,80})")
+_SIGNED_END_RE = re.compile(r"[^\S\n]*+(?:[.,;(]|$)")
 _CUES_BEFORE = 8  # cues of the sentence before a quotation that may introduce it, the nearest first: a sentence of
 # real prose has a few; a text made of cue words would otherwise cost every quotation a look at each of them
 
@@ -108,8 +112,25 @@ def _clause(text: str, lo: int, hi: int) -> int:
     return hi
 
 
+def _signed(text: str, qe: int, pe: int) -> tuple[int, int, str] | None:
+    """A quotation signed after its closing mark with a dash and a capitalised name ending the line or followed
+    by a comma, stop or parenthesis: '..." ― Pamela Padilla', '..." - Jo Smith, a nurse'. No cue."""
+    m = _SIGNED_RE.match(text, qe, pe)
+    if m is None:
+        return None
+    rest = m["rest"]
+    span = name_span(rest, from_start=True)
+    if span and span[0] == 0 and is_cap(rest[: span[1]]) and _SIGNED_END_RE.match(rest, span[1]):
+        return m.start("rest"), m.start("rest") + span[1], ""
+    return None
+
+
 def _after(text: str, cue_index: Cues, qe: int, pe: int) -> tuple[int, int, str] | None:
-    """Speaker and cue right after a closing mark: '..." she said' or '..." said John Smith'."""
+    """Speaker and cue right after a closing mark: '..." she said' or '..." said John Smith'; or the name a
+    quotation is signed with ('..." ― Pamela Padilla')."""
+    signed = _signed(text, qe, pe)
+    if signed:
+        return signed
     end = _clause(text, qe, min(pe, qe + 160))
     clause = text[qe:end]
     last = text[qe - 2 : qe - 1] if text[qe - 1 : qe] in '\u201d"' else ""
@@ -229,7 +250,7 @@ def _direct(text: str, spans: list[tuple[int, int]], speakers: Speakers) -> list
         q = Quote(
             words,
             source_name(speakers, text, ms, me),
-            cue and cue.lower(),
+            cue.lower() if cue else None,
             "direct",
             inner_s,
             inner_e,
