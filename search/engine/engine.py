@@ -87,8 +87,7 @@ class Engine:
                 raise IndexMissing("no index yet: run `newsearch index` to build one")
             old = self._snap
             try:
-                if (old is not None and old.build == str(build) and self._ix is not None
-                        and self._ix.latest_generation() == old.generation):
+                if _live(old, self._ix, str(build)):
                     return old
                 ix = self.store.open()
                 snap = Snapshot.open(ix, str(build), self._segments)
@@ -121,8 +120,7 @@ class Engine:
         with self._lock:
             snap = self.view()
             old = self._quotes
-            if (old is not None and old.snap.build == snap.build and self._qix is not None
-                    and self._qix.latest_generation() == old.snap.generation):
+            if old is not None and _live(old.snap, self._qix, snap.build):
                 return old
             try:
                 qix = self.store.open_quotes(Path(snap.build))
@@ -245,15 +243,9 @@ class Engine:
 
     @staticmethod
     def _filters(snap: Snapshot, req: SearchRequest, spellings: Callable[[str], list[str]]) -> dict[str, np.ndarray]:
-        """The documents each active filter allows (sorted arrays), by filter name; a source is looked for under
-        every name the aliases give it (its canonical name, and the spellings an index made before may hold)."""
-        out: dict[str, np.ndarray] = {}
-        for facet in fields.FACETS:  # a facet of the same name as a request parameter filters by it
-            wanted = list(getattr(req, facet.name, None) or [])
-            if facet.names:
-                wanted = [name for w in wanted for name in spellings(w)]
-            if wanted:
-                out[facet.name] = snap.facets.docs_with(facet.name, wanted)
+        """The documents each active filter allows (sorted arrays), by filter name: the facets' (FacetTables.filters)
+        and the publication dates."""
+        out = snap.facets.filters(req, spellings)
         if req.date_from or req.date_to:
             lo = datetime_to_long(req.date_from) if req.date_from else None
             hi = datetime_to_long(req.date_to) if req.date_to else None
@@ -357,6 +349,11 @@ class Engine:
             return status(self.view(), self.store)
 
 
+def _live(snap: Snapshot | None, ix: Any, build: str) -> bool:
+    """Whether an open snapshot still shows the live index: the same build, and no commit since (a cheap check)."""
+    return snap is not None and ix is not None and snap.build == build and ix.latest_generation() == snap.generation
+
+
 def _exact_words(query_words: list[str]) -> wq.Query:
     """For a query of stop words only ("The Who"): those words as written, in headline or body."""
     toks = [t for w in query_words for t in terms(w)]
@@ -366,15 +363,9 @@ def _exact_words(query_words: list[str]) -> wq.Query:
 
 
 def _facet_docs(every: np.ndarray, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The documents each facet is counted over: the query's matches under every filter but the facet's
-    own, so that choosing one section still shows what the others would add (OR within a field)."""
-    out = {}
-    for name in (f.name for f in fields.FACETS):
-        if name in filters:
-            out[name] = matching.intersect([every, *(f for key, f in filters.items() if key != name)])
-        else:
-            out[name] = matched
-    return out
+    """The documents each facet is counted over (matching.all_but when the facet filters, else the matches)."""
+    return {f.name: matching.all_but(every, filters, f.name) if f.name in filters else matched
+            for f in fields.FACETS}
 
 
 def _intersect(parts: list[np.ndarray]) -> np.ndarray | None:

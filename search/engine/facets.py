@@ -6,6 +6,7 @@ are multi-valued); counting a result set is then a bincount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ class FacetTables:
         self.size = postings.size
         self.registry = registry
         self._lowered: dict[str, dict[str, list[int]]] = {}
+        self._per_doc: dict[str, np.ndarray] = {}
         self.values: dict[str, list[str]] = {}
         self.rank: dict[str, np.ndarray] = {}  # each value's place in case-insensitive order (tie-break)
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -85,6 +87,28 @@ class FacetTables:
                 order = top[np.lexsort((self.rank[name][top], -counts[top]))]
             out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:MAX_VALUES]]
         return out
+
+    def filters(self, req: Any, spellings: Callable[[str], list[str]] | None = None) -> dict[str, np.ndarray]:
+        """The documents each active filter of a request allows (sorted arrays), by facet name: a facet filters by
+        the request attribute of its name (OR within it). A facet of source names looks for every name the
+        aliases give one (`spellings`: its canonical name, and the spellings an index made before may hold)."""
+        out: dict[str, np.ndarray] = {}
+        for facet in self.registry.facets:
+            wanted = list(getattr(req, facet.name, None) or [])
+            if facet.names and spellings is not None:
+                wanted = [name for w in wanted for name in spellings(w)]
+            if wanted:
+                out[facet.name] = self.docs_with(facet.name, wanted)
+        return out
+
+    def per_doc(self, name: str) -> np.ndarray:
+        """A single-valued facet as one code per document (-1 for none); made once per searcher."""
+        if name not in self._per_doc:
+            docs, codes = self.pairs[name]
+            out = np.full(self.size, -1, dtype=np.int64)
+            out[docs] = codes
+            self._per_doc[name] = out
+        return self._per_doc[name]
 
     def docs_with(self, name: str, wanted: list[str]) -> np.ndarray:
         """Sorted documents having any of the wanted values (matched case-insensitively) of a facet."""

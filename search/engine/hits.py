@@ -8,8 +8,6 @@ Snippet lengths are a `Sizes` the engine passes in.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from search.engine.results import Hit
 from search.engine.snippets import SIZES, Sizes, best_passage, field_terms, find_spans, lede, line_with_matches, mark
 from search.index import fields
@@ -53,7 +51,12 @@ def hit(stored: StoredArticle, score: float | None, matched_terms: list[tuple[st
 
 
 def _lines_with(text: str, spans: list[tuple[int, int]]) -> list[int]:
-    """The numbers of the lines of `text` that hold a span, in order."""
-    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-    found = {bisect_right(starts, s) - 1 for s, _ in spans}
-    return sorted(found)
+    """The numbers of the lines of `text` that hold a span (spans in text order), in order."""
+    lines: list[int] = []
+    line, at = 0, 0
+    for start, _ in spans:
+        line += text.count("\n", at, start)
+        at = start
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines

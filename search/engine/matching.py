@@ -146,6 +146,12 @@ def intersect(parts: list[np.ndarray]) -> np.ndarray:
     return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted(parts, key=len))
 
 
+def all_but(every: np.ndarray, filters: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """The query's matches under every filter but `name`'s: what the facet of that name is counted over, so
+    that choosing one of its values still shows what the others would add (OR within a facet)."""
+    return intersect([every, *(f for key, f in filters.items() if key != name)])
+
+
 def date_range(p: Postings, start: int | None, stop: int | None) -> np.ndarray:
     """Live documents published within [start, stop] (Whoosh datetime longs; None for open ends)."""
     pub = p.published()

@@ -6,7 +6,7 @@ OpenAPI parameters are all derived from `PARAMS`, so a parameter is settable eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 MAX_QUERY_LENGTH = 1000  # characters of a query; the API refuses longer ones
@@ -61,21 +61,20 @@ SOURCE_KINDS = ("person", "outlet", "organisation")
 QUOTE_KINDS = ("direct", "indirect")
 MAX_LISTED_ARTICLES = 20  # a quotation's articles listed with it (`seen_in` counts them all)
 
-# The quote search's parameters (`GET /api/quotes`, `newsearch quotes`): the same shapes as the article search's.
+# The quote search's parameters (`GET /api/quotes`, `newsearch quotes`): the article search's where they are the same.
 QUOTE_PARAMS: tuple[Param, ...] = (
-    Param("q", "q", "string", "Words of the quotation (the query language; `source:` and `cue:` too).", default="",
-          max_length=MAX_QUERY_LENGTH),
-    Param("source", "source", "string", "Only quotes by this source (an alias finds its canonical name; repeat for "
-          "any of several).", multiple=True, max_length=MAX_VALUE_LENGTH),
+    replace(BY_NAME["q"], help="Words of the quotation (the query language; `source:` and `cue:` too)."),
+    replace(BY_NAME["source"], help="Only quotes by this source (an alias finds its canonical name; repeat for any "
+            "of several)."),
     Param("source_kind", "source_kind", "choice", "Only sources of this kind (repeatable).", multiple=True,
           choices=SOURCE_KINDS),
     Param("kind", "kind", "choice", "Only direct (in quotation marks) or indirect quotes.", multiple=True,
           choices=QUOTE_KINDS),
     Param("cue", "cue", "string", "Only quotes with this reporting verb (said, told, wrote...; repeatable).",
           multiple=True, max_length=MAX_VALUE_LENGTH),
-    Param("from", "date_from", "date", "First seen on or after (ISO 8601 date or date-time)."),
-    Param("to", "date_to", "date", "First seen on or before (ISO 8601; a bare date covers its whole day)."),
-    Param("sort", "sort", "choice", "Order of the quotations.", default="relevance", choices=QUOTE_SORTS),
-    Param("page", "page", "integer", "Page number, from 1.", default=1, minimum=1, maximum=MAX_WINDOW),
-    Param("page_size", "page_size", "integer", "Quotations per page.", default=10, minimum=1, maximum=MAX_PAGE_SIZE),
+    replace(BY_NAME["from"], help="First seen on or after (ISO 8601 date or date-time)."),
+    replace(BY_NAME["to"], help="First seen on or before (ISO 8601; a bare date covers its whole day)."),
+    replace(BY_NAME["sort"], help="Order of the quotations.", choices=QUOTE_SORTS),
+    BY_NAME["page"],
+    replace(BY_NAME["page_size"], help="Quotations per page."),
 )

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from whoosh import query as wq
@@ -22,16 +22,15 @@ from whoosh.util.times import datetime_to_long
 
 from search.engine import matching, ranking
 from search.engine.budget import Budget
-from search.engine.params import MAX_LISTED_ARTICLES, QUOTE_PARAMS
+from search.engine.params import MAX_LISTED_ARTICLES, QUOTE_PARAMS, Param
 from search.engine.postings import MISSING
 from search.engine.query import compile_query
-from search.engine.results import validated
+from search.engine.results import Request
 from search.engine.snapshot import Snapshot
 from search.engine.snippets import field_terms, find_spans, mark
 from search.engine.syntax import parse
 from search.index.quote_fields import QUOTES
 
-FILTERS = ("source", "source_kind", "kind", "cue")  # request lists that filter by the facet of the same name
 MIN_NEAR_WORDS = 6  # shorter quotations are one quotation only when their words are the same
 BLOCK_WORDS = 3  # near-identical candidates share their first or their last words
 MAX_BLOCK = 200
@@ -39,8 +38,10 @@ NEAR_SHARE = 0.8  # of the two quotations' distinct words, shared
 
 
 @dataclass
-class QuoteRequest:
+class QuoteRequest(Request):
     """One quote search: words, filters (OR within one, AND across), first-seen dates, order and page."""
+
+    params: ClassVar[tuple[Param, ...]] = QUOTE_PARAMS
 
     q: str = ""
     source: list[str] = field(default_factory=list)
@@ -52,18 +53,6 @@ class QuoteRequest:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 10
-
-    @classmethod
-    def build(cls, **raw: Any) -> QuoteRequest:
-        """Validate raw parameters (by QUOTE_PARAMS' `arg` names); BadRequest names the bad one."""
-        return cls(**validated(QUOTE_PARAMS, raw))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The normalised request, as echoed in results."""
-        return {"q": self.q, "source": self.source, "source_kind": self.source_kind, "kind": self.kind,
-                "cue": self.cue, "from": self.date_from.isoformat() if self.date_from else None,
-                "to": self.date_to.isoformat() if self.date_to else None, "sort": self.sort, "page": self.page,
-                "page_size": self.page_size}
 
 
 @dataclass
@@ -117,9 +106,8 @@ class QuoteTables:
         p = snap.postings
         docs, codes = snap.facets.pairs["quotation"]
         self.keys = snap.facets.values["quotation"]
-        same = near_identical(self.keys)
         self.group = np.full(p.size, -1, dtype=np.int64)
-        self.group[docs] = same[codes]
+        self.group[docs] = near_identical(self.keys)[codes]
         pub = p.published()
         order = np.lexsort((np.arange(p.size), pub, self.group))  # by quotation, then date (undated last), doc
         order = order[self.group[order] >= 0]
@@ -130,14 +118,13 @@ class QuoteTables:
         self.first[has] = order[self.starts[:-1][has]]
         self.first_pub = np.full(len(self.keys), MISSING, dtype=np.uint64)
         self.first_pub[has] = pub[self.first[has]]
-        self.seen_in = self._articles_per_quotation(snap, docs)
+        self.article = snap.facets.per_doc("article")
+        self.seen_in = self._articles_per_quotation(docs)
         self.every = np.flatnonzero(has)  # every quotation (what a search of everything unfiltered finds)
 
-    def _articles_per_quotation(self, snap: Snapshot, docs: np.ndarray) -> np.ndarray:
+    def _articles_per_quotation(self, docs: np.ndarray) -> np.ndarray:
         """How many different articles carry each quotation."""
-        art_docs, art_codes = snap.facets.pairs["article"]
-        article = np.full(snap.postings.size, -1, dtype=np.int64)
-        article[art_docs] = art_codes
+        article = self.article
         live = docs[(self.group[docs] >= 0) & (article[docs] >= 0)]
         if not len(live):
             return np.zeros(len(self.keys), dtype=np.int64)
@@ -197,14 +184,15 @@ def search_quotes(tables: QuoteTables, req: QuoteRequest, budget: Budget,
     snap = tables.snap
     q = _compile(snap, req.q, budget, resolve)
     every = matching.docs(snap.postings, q, budget)
-    filters = _filters(snap, req, spellings)
+    filters = snap.facets.filters(req, spellings)
     matched = matching.intersect([every, *filters.values()]) if filters else every
     groups = _dated(tables, np.unique(tables.group[matched]), req)
     order = _ordered(tables, snap, q, matched, groups, req)
     start = (req.page - 1) * req.page_size
     page = [int(g) for g in order[start : start + req.page_size]]
-    terms = ranking.positive_terms(q)
-    results = [_result(tables, g, _best_record(tables, g, matched), terms) for g in page]
+    shown = [_best_record(tables, g, matched) for g in page]
+    found = ranking.page_terms(snap.postings, ranking.positive_terms(q), shown)  # one look per term for the page
+    results = [_result(tables, g, d, words) for g, d, words in zip(page, shown, found, strict=True)]
     facets = snap.facets.count(_facet_docs(tables, every, groups, filters, req))
     return QuoteResults(query=req.to_dict(), total=len(groups), page=req.page, page_size=req.page_size,
                         took_ms=0.0, results=results, facets=facets, partial=budget.cut)
@@ -215,20 +203,6 @@ def _compile(snap: Snapshot, text: str, budget: Budget, resolve: Any) -> wq.Quer
         return wq.Every()
     return compile_query(parse(text, QUOTES), snap.searcher.reader(), budget=budget, lexicon=snap.lexicon,
                          registry=QUOTES, resolve=resolve)
-
-
-def _filters(snap: Snapshot, req: QuoteRequest,
-             spellings: Callable[[str], list[str]] | None) -> dict[str, np.ndarray]:
-    """The records each active filter allows; a source is looked for under every name the aliases give it."""
-    out = {}
-    for name in FILTERS:
-        wanted = list(getattr(req, name))
-        if not wanted:
-            continue
-        if name == "source" and spellings is not None:
-            wanted = [n for w in wanted for n in spellings(w)]
-        out[name] = snap.facets.docs_with(name, wanted)
-    return out
 
 
 def _dated(tables: QuoteTables, groups: np.ndarray, req: QuoteRequest) -> np.ndarray:
@@ -271,22 +245,22 @@ def _best_record(tables: QuoteTables, g: int, matched: np.ndarray) -> int:
     return int(hit[0]) if len(hit) else int(records[0])
 
 
-def _result(tables: QuoteTables, g: int, shown: int, terms: list) -> QuoteResult:
+def _result(tables: QuoteTables, g: int, shown: int, matched_terms: list[tuple[str, str]]) -> QuoteResult:
+    """One quotation: the record shown (its text and snippet) and its articles, one record read per article."""
     snap = tables.snap
     stored = snap.searcher.stored_fields(shown)
     data = stored.get("data") or {}
     text = stored.get("text") or ""
-    words = field_terms(ranking.page_terms(snap.postings, terms, [shown])[0], "text")
-    first = snap.searcher.stored_fields(int(tables.first[g]))
-    listed = list({a["id"]: a for a in (_article(snap.searcher.stored_fields(int(d)))
-                                        for d in tables.records(g)[: 4 * MAX_LISTED_ARTICLES])}.values())
-    listed = listed[:MAX_LISTED_ARTICLES]
+    records = tables.records(g)
+    _, first_of = np.unique(tables.article[records], return_index=True)  # each article's first record
+    listed = [_article(snap.searcher.stored_fields(int(d)))
+              for d in records[np.sort(first_of)][:MAX_LISTED_ARTICLES]]
+    first = listed[0]  # records[0] is the first-seen one
     return QuoteResult(
         id=hashlib.sha1(tables.keys[g].encode(errors="replace")).hexdigest()[:16], text=text,
-        snippet=mark(text, find_spans(text, words)), source=data.get("source"),
+        snippet=mark(text, find_spans(text, field_terms(matched_terms, "text"))), source=data.get("source"),
         source_kind=data.get("source_kind"), cue=data.get("cue"), kind=data.get("kind") or "direct",
-        first_seen={"published": (first.get("data") or {}).get("published"), "article_id": first.get("article_id"),
-                    "headline": (first.get("data") or {}).get("headline") or ""},
+        first_seen={"published": first["published"], "article_id": first["id"], "headline": first["headline"]},
         seen_in=int(tables.seen_in[g]), articles=listed)
 
 
@@ -305,8 +279,7 @@ def _facet_docs(tables: QuoteTables, every: np.ndarray, groups: np.ndarray, filt
         if not facet.counted:
             continue
         if facet.name in filters:
-            others = [f for key, f in filters.items() if key != facet.name]
-            found = matching.intersect([every, *others]) if others else every
+            found = matching.all_but(every, filters, facet.name)
             unfiltered = found is tables.snap.postings.live  # everything: known without looking
             mine = _dated(tables, tables.every if unfiltered else np.unique(tables.group[found]), req)
         else:

@@ -4,24 +4,43 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from search.articles import Quote
 from search.dates import parse_date
-from search.engine.params import (
-    BY_NAME,
-    MAX_FILTER_VALUES,
-    MAX_QUERY_LENGTH,
-    MAX_VALUE_LENGTH,
-    MAX_WINDOW,
-    SORTS,
-)
+from search.engine.params import MAX_FILTER_VALUES, MAX_WINDOW, PARAMS, Param
 from search.errors import BadRequest
 
 
+class Request:
+    """A request declared by its Params (`params`): `build` validates raw values against them, `to_dict` echoes
+    the normalised request under their URL names, in their order."""
+
+    params: ClassVar[tuple[Param, ...]] = ()
+
+    @classmethod
+    def build(cls, **raw: Any) -> Self:
+        """Validate raw parameters (strings from a URL or the command line, by each Param's `arg`); BadRequest
+        names the bad one."""
+        unknown = set(raw) - {p.arg for p in cls.params}
+        if unknown:
+            raise TypeError(f"{cls.__name__}.build() got unknown parameters {sorted(unknown)}")
+        return cls(**validated(cls.params, raw))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised request, as echoed in results."""
+        out = {}
+        for p in self.params:
+            value = getattr(self, p.arg)
+            out[p.name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
 @dataclass
-class SearchRequest:
+class SearchRequest(Request):
     """One search: the query string, filters (OR within a field, AND across fields), order and page."""
+
+    params: ClassVar[tuple[Param, ...]] = PARAMS
 
     q: str = ""
     section: list[str] = field(default_factory=list)
@@ -32,55 +51,6 @@ class SearchRequest:
     page: int = 1
     page_size: int = 10
     recency: float = 0.0  # 0 = none; 1 = a strong preference for recent articles in relevance order
-
-    @classmethod
-    def build(cls, q: str | None = "", section: list[str] | tuple[str, ...] = (),
-              source: list[str] | tuple[str, ...] = (), date_from: str | None = None,
-              date_to: str | None = None, sort: str | None = None, page: int | str | None = None,
-              page_size: int | str | None = None, recency: float | str | None = None) -> SearchRequest:
-        """Validate raw parameters (strings from a URL or the command line); BadRequest names the bad one."""
-        q = q or ""
-        if len(q) > MAX_QUERY_LENGTH:
-            raise BadRequest(f"the query is longer than {MAX_QUERY_LENGTH} characters", "q")
-        sort = (sort or BY_NAME["sort"].default).lower()
-        if sort not in SORTS:
-            raise BadRequest(f"sort must be one of {', '.join(SORTS)}", "sort")
-        page_n = _int(page, BY_NAME["page"])
-        size = _int(page_size, BY_NAME["page_size"])
-        if page_n * size > MAX_WINDOW:
-            raise BadRequest(f"results beyond the first {MAX_WINDOW} cannot be paged to; narrow the search", "page")
-        try:
-            boost = float(recency) if recency not in (None, "") else BY_NAME["recency"].default
-        except (TypeError, ValueError):
-            raise BadRequest("recency must be a number between 0 and 1", "recency") from None
-        if not 0.0 <= boost <= 1.0:
-            raise BadRequest("recency must be a number between 0 and 1", "recency")
-        for name, values in (("section", section), ("source", source)):
-            values = [values] if isinstance(values, str) else list(values)
-            if len(values) > MAX_FILTER_VALUES:
-                raise BadRequest(f"at most {MAX_FILTER_VALUES} {name} values", name)
-            if any(len(v) > MAX_VALUE_LENGTH for v in values):
-                raise BadRequest(f"a {name} value is longer than {MAX_VALUE_LENGTH} characters", name)
-        start = _date(date_from, "from", end=False)
-        stop = _date(date_to, "to", end=True)
-        if start and stop and start > stop:
-            raise BadRequest("`from` is after `to`", "from")
-        return cls(q=q, section=_values(section), source=_values(source), date_from=start, date_to=stop,
-                   sort=sort, page=page_n, page_size=size, recency=boost)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The normalised request, as echoed in results."""
-        return {
-            "q": self.q,
-            "section": self.section,
-            "source": self.source,
-            "from": self.date_from.isoformat() if self.date_from else None,
-            "to": self.date_to.isoformat() if self.date_to else None,
-            "sort": self.sort,
-            "page": self.page,
-            "page_size": self.page_size,
-            "recency": self.recency,
-        }
 
 
 def _int(value: int | str | None, param: Any) -> int:
@@ -93,6 +63,19 @@ def _int(value: int | str | None, param: Any) -> int:
     if not param.minimum <= n <= param.maximum:
         raise BadRequest(f"{param.name} must be between {param.minimum} and {param.maximum}", param.name)
     return n
+
+
+def _number(value: float | str | None, param: Any) -> float:
+    message = f"{param.name} must be a number between {param.minimum:g} and {param.maximum:g}"
+    if value in (None, ""):
+        return param.default
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise BadRequest(message, param.name) from None
+    if not param.minimum <= x <= param.maximum:  # NaN too
+        raise BadRequest(message, param.name)
+    return x
 
 
 def _date(value: str | None, name: str, end: bool) -> datetime | None:
@@ -179,6 +162,8 @@ def validated(params: tuple[Any, ...], raw: dict[str, Any]) -> dict[str, Any]:
             out[p.arg] = [v.lower() for v in values] if p.choices else values
         elif p.kind == "integer":
             out[p.arg] = _int(value, p)
+        elif p.kind == "number":
+            out[p.arg] = _number(value, p)
         elif p.kind == "date":
             out[p.arg] = _date(value, p.name, end=p.name == "to")
         elif p.kind == "choice":
@@ -189,7 +174,8 @@ def validated(params: tuple[Any, ...], raw: dict[str, Any]) -> dict[str, Any]:
         else:
             text = value or p.default or ""
             if p.max_length and len(text) > p.max_length:
-                raise BadRequest(f"the {p.name} is longer than {p.max_length} characters", p.name)
+                what = "query" if p.name == "q" else p.name
+                raise BadRequest(f"the {what} is longer than {p.max_length} characters", p.name)
             out[p.arg] = text
     if out.get("date_from") and out.get("date_to") and out["date_from"] > out["date_to"]:
         raise BadRequest("`from` is after `to`", "from")

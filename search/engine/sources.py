@@ -38,13 +38,12 @@ class SourceTables:
 
     def __init__(self, tables: QuoteTables) -> None:
         self.tables = tables
-        facets, size = tables.snap.facets, tables.snap.postings.size
+        facets = tables.snap.facets
         self.names = facets.values["source"]
         self.docs, self.codes = facets.pairs["source"]
-        self.article = _codes_of(facets.pairs["article"], size)
-        self.kind = _codes_of(facets.pairs["source_kind"], size)
-        self.kind_names = facets.values["source_kind"]
+        self.article = tables.article
         n = len(self.names)
+        self.kinds = self._kinds(n)
         groups = tables.group[self.docs]
         self.quotes = _distinct_count(self.codes, groups, n)
         self.articles = _distinct_count(self.codes, self.article[self.docs], n)
@@ -60,7 +59,7 @@ class SourceTables:
 
     def summary(self, code: int) -> dict[str, Any]:
         """One source as listed: slug, name, kind, counts, first and last quoted."""
-        return {"slug": source_slug(self.names[code]), "name": self.names[code], "kind": self._kind(code),
+        return {"slug": source_slug(self.names[code]), "name": self.names[code], "kind": self.kinds[code],
                 "quotes": int(self.quotes[code]), "articles": int(self.articles[code]),
                 "first_quoted": _iso(self.first[code]), "last_quoted": _iso(self.last[code], last=True)}
 
@@ -90,10 +89,14 @@ class SourceTables:
                 "quoted_with": self._beside(code, records), "outlets": self._outlets(records),
                 "recent": recent.to_dict()}
 
-    def _kind(self, code: int) -> str | None:
-        kinds = self.kind[self.docs[self.codes == code]]
-        kinds = kinds[kinds >= 0]
-        return self.kind_names[int(np.bincount(kinds).argmax())] if len(kinds) else None
+    def _kinds(self, n: int) -> list[str | None]:
+        """Each source's kind: the most frequent one its records were given (None for none)."""
+        names = self.tables.snap.facets.values["source_kind"]
+        kind = self.tables.snap.facets.per_doc("source_kind")[self.docs]
+        keep = kind >= 0
+        width = max(1, len(names))
+        counts = np.bincount(self.codes[keep] * width + kind[keep], minlength=n * width).reshape(n, width)
+        return [names[int(k)] if counts[c, k] else None for c, k in enumerate(counts.argmax(axis=1).tolist())]
 
     def _aliases(self, name: str, records: np.ndarray, aliases_of: Callable[[str], list[str]]) -> list[str]:
         """The names its quotes were attributed with in the texts ("she" aside), and the aliases file's."""
@@ -109,7 +112,7 @@ class SourceTables:
     def _kinds_of_quotes(self, groups: np.ndarray) -> dict[str, int]:
         """How many of its quotations are direct and indirect (by their first-seen record)."""
         facets = self.tables.snap.facets
-        kind = _codes_of(facets.pairs["kind"], self.tables.snap.postings.size)[self.tables.first[groups]]
+        kind = facets.per_doc("kind")[self.tables.first[groups]]
         names = facets.values["kind"]
         counts = {k: int((kind == names.index(k)).sum()) if k in names else 0 for k in ("direct", "indirect")}
         return counts
@@ -142,21 +145,13 @@ class SourceTables:
     def _outlets(self, records: np.ndarray) -> list[dict[str, Any]]:
         """The outlets that published its quotes, by how many articles."""
         facets = self.tables.snap.facets
-        outlet = _codes_of(facets.pairs["outlet"], self.tables.snap.postings.size)
+        outlet = facets.per_doc("outlet")
         pairs = {(int(o), int(a)) for o, a in zip(outlet[records].tolist(), self.article[records].tolist(),
                                                    strict=True) if o >= 0}
         counts = Counter(o for o, _ in pairs)
         names = facets.values["outlet"]
         return [{"name": names[o], "count": n} for o, n in sorted(counts.items(), key=lambda kv: (-kv[1],
                                                                                                  names[kv[0]]))[:TOP]]
-
-
-def _codes_of(pair: tuple[np.ndarray, np.ndarray], size: int) -> np.ndarray:
-    """A single-valued facet as one code per document (-1 for none)."""
-    docs, codes = pair
-    out = np.full(size, -1, dtype=np.int64)
-    out[docs] = codes
-    return out
 
 
 def _distinct_count(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
