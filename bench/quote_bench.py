@@ -2,7 +2,7 @@
 profiles are served.
 
 1. Two full builds of the same corpus, one after the other in this process: as shipped (articles and their quote
-   index), and with the quote index given no records (`writing.quote_documents` returning none: the article
+   index), and with the quote index given no records (`writing.PairWriter.add` dropping them: the article
    index alone, everything else the same). Reading runs in the same worker processes both times.
 2. `GET /api/quotes` (words of real quotes, sources, kinds, sorts, dates, paging) and `GET /api/sources/<slug>`
    (the most quoted sources and a sample of the rest) through the Flask app's test client, every request
@@ -35,15 +35,15 @@ SEED = 11
 
 def build(corpus: Path, index: Path, quotes: bool) -> float:
     """Seconds for a full build of the corpus into `index` (with or without quote records)."""
-    saved = writing.quote_documents
+    saved = writing.PairWriter.add
     if not quotes:
-        writing.quote_documents = lambda doc: []
+        writing.PairWriter.add = lambda self, doc: saved(self, doc._replace(quotes=[]))
     try:
         t = time.perf_counter()
         report = Indexer(Settings.from_env(index=index, corpus=corpus)).run(full=True)
         took = time.perf_counter() - t
     finally:
-        writing.quote_documents = saved
+        writing.PairWriter.add = saved
     assert report.status == "ok", report.error
     return took
 

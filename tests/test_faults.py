@@ -363,4 +363,4 @@ def test_a_file_that_needs_too_much_memory_is_reported(tmp_path: Path) -> None:
     results = list(read_all([("big.txt", big), ("small.txt", small)], 64 * 1024 * 1024, 60, 1,
                             memory_bytes=100 * 1024 * 1024))  # its bytes and its text alone are 100 MB
     assert results[0].docs == [] and "more memory than a reading process may use" in results[0].errors[0]
-    assert [d["headline"] for d in results[1].docs] == ["Harbour wall repaired"]  # the next worker reads on
+    assert [d.fields["headline"] for d in results[1].docs] == ["Harbour wall repaired"]  # the next worker reads on

@@ -16,7 +16,7 @@ ALLOWED = {
     "search.quotes": {"search.quotes", "search.articles", "search.errors"},
     "search.ingest": {"search.readers", "search.quotes", "search.articles", "search.errors"},
     "search.index": {"search.index", "search.ingest", "search.articles", "search.config", "search.errors",
-                     "search.readers.loading"},
+                     "search.readers.loading", "search.quotes.repeats"},
     # the engine reads the index: its read side only, never the writer, the reading workers or the schedule
     "search.engine": {"search.engine", "search.index.fields", "search.index.analysis", "search.index.schema",
                       "search.index.documents", "search.index.store", "search.index.check", "search.articles",

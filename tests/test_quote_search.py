@@ -214,3 +214,28 @@ def test_an_aliases_file_that_cannot_be_used_stops_the_run_not_every_file(tmp_pa
 
     with pytest.raises(NewsearchError, match="mine.toml"):
         create_app(broken)  # the server refuses to start, saying which file
+
+
+def test_a_quote_record_keeps_what_the_reader_gave_its_article(tmp_path: Path) -> None:
+    """The quote documents are made from the same checked Article as the article's: the reader's outlet, and
+    the year counted in UTC as the article search counts it."""
+    articles = [{"headline": "New year", "published": "2011-01-01T00:30:00+02:00", "outlet": "Valley Ledger",
+                 "url": "https://www.valleyledger.example/new-year",
+                 "body": "\"We open the new bridge in spring,\" said Priya Raman."}]
+    settings = build_site(tmp_path, articles)
+    engine = Engine(settings)
+    (r,) = engine.quotes(QuoteRequest.build()).results
+    assert r.articles[0]["outlet"] == "Valley Ledger" and r.first_seen["published"] == "2011-01-01T00:30:00+02:00"
+    years = engine.search(SearchRequest.build()).facets["year"]
+    assert engine.quotes(QuoteRequest.build()).facets["year"] == years == [{"value": "2010", "count": 1}]
+    assert engine.source("priya-raman")["outlets"] == [{"name": "Valley Ledger", "count": 1}]
+
+
+def test_a_file_that_cannot_be_read_again_keeps_its_quotes_in_a_full_rebuild(tmp_path: Path) -> None:
+    settings = build_site(tmp_path, ARTICLES)
+    engine = Engine(settings)
+    before = engine.quotes(QuoteRequest.build(q="hundred")).total
+    (Path(settings.corpus) / "articles.jsonl").write_bytes(b"\x00" * 64)  # now unreadable (binary)
+    report = Indexer(settings, workers=1).run(full=True)
+    assert report.failed and report.kept == len(ARTICLES)
+    assert engine.quotes(QuoteRequest.build(q="hundred")).total == before == 2

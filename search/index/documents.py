@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from search.articles import Article, Quote
-from search.index.fields import ARTICLES, FIELDS, Registry
+from search.index.fields import ARTICLES, FIELDS
+from search.index.quote_fields import quote_documents
 
 
 class DocumentError(ValueError):
@@ -31,12 +32,20 @@ def article_id(key: str, record: int | None) -> str:
     return hashlib.sha1(name.encode(errors="backslashreplace")).hexdigest()[:16]
 
 
-def document(article: Article, key: str) -> dict[str, Any]:
-    """The Whoosh document for an article (its fields from the registry, fields.py); DocumentError when it
-    cannot be one."""
+class Document(NamedTuple):
+    """What one article puts in a build: its document in the article index, and one in the quote index for
+    each of its quotes (quote_fields.py), both made from the same checked Article."""
+
+    fields: dict[str, Any]
+    quotes: list[dict[str, Any]]
+
+
+def document(article: Article, key: str) -> Document:
+    """The Whoosh documents for an article (its fields from the registries, fields.py and quote_fields.py);
+    DocumentError when it cannot be one."""
     published = _utc(article.published)
     clean = _repaired(article, published)
-    doc: dict[str, Any] = {"id": article_id(key, article.record), "file": key, **record_fields(ARTICLES, clean)}
+    doc: dict[str, Any] = {"id": article_id(key, article.record), "file": key, **ARTICLES.record(clean)}
     doc["url"] = clean.url or None
     doc["data"] = {
         "path": key,
@@ -51,17 +60,7 @@ def document(article: Article, key: str) -> dict[str, Any]:
     if published is not None:
         doc["published"] = published
         doc["dated"] = b"1"
-    return doc
-
-
-def record_fields(registry: Registry, record: Any) -> dict[str, Any]:
-    """The text and facet fields of one record (an Article, or a quote record) as its registry declares them."""
-    doc: dict[str, Any] = {f.name: f.text(record) for f in registry.fields}
-    for facet in registry.facets:
-        values = [v.replace(",", " ") if facet.multi else v for v in facet.values(record) if v]
-        if values:
-            doc[facet.index_field] = ",".join(values) if facet.multi else values[0]
-    return doc
+    return Document(doc, quote_documents(clean, doc["id"], key, doc["data"]["published"]))
 
 
 def _repaired(article: Article, published: datetime | None) -> Article:

@@ -114,6 +114,15 @@ class Registry:
         must register too (so a field registered at run time must be picklable: no lambda for its value)."""
         return self.fields[self.declared:]
 
+    def record(self, record: Any) -> dict[str, Any]:
+        """The text and facet fields of one record (an Article, a quote record) as this registry declares them."""
+        doc: dict[str, Any] = {f.name: f.text(record) for f in self.fields}
+        for facet in self.facets:
+            values = [v.replace(",", " ") if facet.multi else v for v in facet.values(record) if v]
+            if values:
+                doc[facet.index_field] = ",".join(values) if facet.multi else values[0]
+        return doc
+
     def field(self, name: str) -> Field | None:
         """The field of a name or query alias (case-insensitive), or None."""
         name = name.lower()

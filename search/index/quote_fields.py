@@ -8,16 +8,14 @@ however many articles carry it (engine/quotes.py).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from search.articles import Article, Quote
-from search.index.documents import article, record_fields
 from search.index.fields import Facet, Field, Registry
+from search.quotes.repeats import words  # the words that make two quotes the same within one article too
 
-_WORD = re.compile(r"\w+")
 KEY_CHARS = 1000  # of a quotation's words kept in its key
 
 
@@ -59,8 +57,7 @@ def quotation_key(text: str, source: str | None) -> str:
     """The identity of a quotation: its source and its words, case, quote marks, whitespace and punctuation aside
     ("priya raman|we will plant a hundred trees"). Kept readable, so that the engine can also tell near-identical
     copies apart from different quotations (engine/quotes.py)."""
-    words = " ".join(_WORD.findall(text.lower()))[:KEY_CHARS]
-    return f"{(source or '').lower()}|{words}"
+    return f"{(source or '').lower()}|{words(text)[:KEY_CHARS]}"
 
 
 QUOTE_FIELDS: list[Field] = [
@@ -84,18 +81,17 @@ QUOTE_FACETS: list[Facet] = [
 QUOTES = Registry("quotes", QUOTE_FIELDS, QUOTE_FACETS)
 
 
-def quote_documents(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The quote index's documents for one article document (what documents.document made): one per quote."""
-    art = article(doc)
+def quote_documents(clean: Article, article_id: str, key: str, published: str | None) -> list[dict[str, Any]]:
+    """The quote index's documents for one checked article (documents.py: strings valid, `published` the UTC
+    time the index stores), one per quote; `published` here is its date as the reader gave it, for display."""
     out = []
-    for n, q in enumerate(art.quotes):
-        r = QuoteRecord(art, doc["id"], q, n)
-        qdoc = {"id": r.id, "file": doc["file"], **record_fields(QUOTES, r), "url": art.url or None}
-        qdoc["data"] = {"n": n, "headline": art.headline, "section": art.section, "outlet": r.outlet,
-                        "published": art.published.isoformat() if art.published else None,
-                        "source": q.source, "source_kind": r.source_kind or None, "cue": q.cue,
-                        "kind": q.kind, "mention": q.source_mention}
-        if doc.get("published") is not None:
-            qdoc["published"], qdoc["dated"] = doc["published"], b"1"
+    for n, q in enumerate(clean.quotes):
+        r = QuoteRecord(clean, article_id, q, n)
+        qdoc = {"id": r.id, "file": key, **QUOTES.record(r), "url": clean.url or None}
+        qdoc["data"] = {"n": n, "headline": clean.headline, "section": clean.section or None, "outlet": r.outlet,
+                        "published": published, "source": q.source, "source_kind": r.source_kind or None,
+                        "cue": q.cue, "kind": q.kind, "mention": q.source_mention}
+        if clean.published is not None:
+            qdoc["published"], qdoc["dated"] = clean.published, b"1"
         out.append(qdoc)
     return out

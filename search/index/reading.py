@@ -33,7 +33,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from search.errors import ReadError
 from search.index import fields
-from search.index.documents import DocumentError, document
+from search.index.documents import Document, DocumentError, document
 from search.index.fields import Field
 from search.ingest import parse_file
 from search.readers.loading import read_raw
@@ -48,7 +48,7 @@ class FileResult:
 
     key: str
     entry: dict[str, Any]
-    docs: list[dict[str, Any]] = field(default_factory=list)
+    docs: list[Document] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 

@@ -78,6 +78,8 @@ def carry_over(writer: Any, prev: Previous, unread: list[str], found: Walk,
                 docs = []
                 for fields in stored:
                     with contextlib.suppress(DocumentError):
+                        # the stored document keeps the registered fields only: a carried-over article's
+                        # quotes name its outlet by the URL's host until its file is read again
                         docs.append(document(article(fields), key))
                 kept += add_documents(writer, key, docs)
                 entry = dict(prev.manifest.get(key) or {"hash": "", "size": -1, "mtime": -1, "ctime": -1})

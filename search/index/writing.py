@@ -13,7 +13,7 @@ import errno
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from search.index.quote_fields import quote_documents
+from search.index.documents import Document
 
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}  # the disk, not the index
 
@@ -35,10 +35,11 @@ class PairWriter:
     def __init__(self, articles: Any, quotes: Any | None) -> None:
         self.articles, self.quotes = articles, quotes
 
-    def add_document(self, **doc: Any) -> None:
-        self.articles.add_document(**doc)
+    def add(self, doc: Document) -> None:
+        """Add an article's document, and its quotes' to the quote index."""
+        self.articles.add_document(**doc.fields)
         if self.quotes is not None:
-            for quote in quote_documents(doc):
+            for quote in doc.quotes:
                 self.quotes.add_document(**quote)
 
     def delete_by_term(self, fieldname: str, text: str) -> None:
@@ -73,11 +74,11 @@ def committing(writer: Any, wrote: Callable[[], bool] = lambda: True) -> Iterato
         writer.cancel()
 
 
-def add_documents(writer: Any, key: str, docs: list[dict[str, Any]]) -> int:
+def add_documents(writer: PairWriter, key: str, docs: list[Document]) -> int:
     """Add the documents of the file `key`; how many. Raises Poisoned when Whoosh refuses one."""
     for doc in docs:
         try:
-            writer.add_document(**doc)
+            writer.add(doc)
         except Exception as e:  # Whoosh has already posted part of it: this writer is spoilt
             raise Poisoned(key, f"{type(e).__name__}: {e}") from e
     return len(docs)
