@@ -108,3 +108,20 @@ def test_an_index_whose_schema_names_code_that_has_moved_says_to_rebuild(tmp_pat
         Engine(settings).search(SearchRequest.build(q="harbour"))
     r = create_app(settings).test_client().get("/api/search?q=harbour")
     assert r.status_code == 503 and r.json["error"]["code"] == "index_outdated"
+
+
+def test_a_facet_that_is_not_a_request_parameter_is_shown_and_the_pages_still_work(tmp_path: Path) -> None:
+    """A facet in the registry with no request parameter of its name (counted, not a filter) leaves the search
+    page working (it was a 500: the page looked up a filter of each facet's name)."""
+    from search.index.fields import Facet
+
+    lang = Facet("lang", "Language", "lang_f", lambda a: ["en"])
+    fields.FACETS.append(lang)
+    try:
+        settings = build_site(tmp_path, ARTICLES)
+        client = create_app(settings).test_client()
+        page = client.get("/search?q=harbour&section=Local+News")
+        assert page.status_code == 200 and "wall repaired" in page.get_data(as_text=True)
+        assert "lang" in client.get("/api/search?q=harbour").json["facets"]
+    finally:
+        fields.FACETS.remove(lang)

@@ -23,7 +23,19 @@ from web.params import search_request, url_args
 bp = Blueprint("pages", __name__)
 FACET_LIMIT = 10  # values shown per facet
 PAGE_WINDOW = 2  # page links either side of the current page
-FILTER_LABELS = {**{f.name: f.title for f in FACETS if f.name != "year"}, "from": "From", "to": "To"}
+
+
+def filtering(facets: list[Any], params: tuple[Param, ...], req: Any, args: Any) -> dict[str, Any]:
+    """What a results page shows of its filters, from the declarations: the facets that are repeatable request
+    parameters filter (`filters`, their `labels`), the active filters and the URL changes clearing them all
+    (`active`, `clear`), the counted facets shown (`facets`)."""
+    filters = [f.name for f in facets if any(p.name == f.name and p.multiple for p in params)]
+    active = [(name, value) for name in filters for value in getattr(req, name)]
+    active += [(name, args[name]) for name in ("from", "to") if args.get(name)]
+    return {"filters": filters, "active": active,
+            "labels": {**{f.name: f.title for f in facets if f.name in filters}, "from": "From", "to": "To"},
+            "clear": {**{name: [] for name in filters}, "from": None, "to": None},
+            "facets": [(f.name, f.title) for f in facets if f.counted]}
 
 
 @dataclass(frozen=True)
@@ -102,12 +114,9 @@ def search():
     """Results for a query and filters (a permalink); an empty query lists the newest articles."""
     req = search_request(request.args)
     results = run_search(req)
-    active = [(name, value) for name in FILTER_LABELS if name not in ("from", "to") for value in getattr(req, name)]
-    active += [(name, request.args[name]) for name in ("from", "to") if request.args.get(name)]
-    clear = {**{p.name: [] for p in PARAMS if p.multiple}, "from": None, "to": None}
-    return render_template("search.html", req=req, r=results, active=active, labels=FILTER_LABELS, clear=clear,
+    return render_template("search.html", req=req, r=results, **filtering(FACETS, PARAMS, req, request.args),
                            pages=pages(req.page, results.total, req.page_size), first=(req.page - 1) * req.page_size,
-                           facet_limit=FACET_LIMIT, facets=[(f.name, f.title) for f in FACETS],
+                           facet_limit=FACET_LIMIT,
                            feed_url=url_for("feeds.atom") + "?" + urlencode(url_args(request.args, page=None)))
 
 

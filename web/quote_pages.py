@@ -17,14 +17,11 @@ from search import QUOTE_FACETS, QUOTE_PARAMS
 from web import quotes as run_quotes
 from web import source as source_profile
 from web import sources as list_sources
-from web.pages import FACET_LIMIT, Form, pages, url_helpers
+from web.pages import FACET_LIMIT, Form, filtering, pages, url_helpers
 from web.params import page_params, quote_request, sources_params, url_args
 
 bp = Blueprint("quote_pages", __name__)
 QUOTE_FORM = Form("quote_pages.quotes", "Search quotes", 'words said, "a phrase", source:"Priya Raman"', QUOTE_PARAMS)
-FILTERS = [p.name for p in QUOTE_PARAMS if p.multiple]  # source, source_kind, kind, cue
-FILTER_LABELS = {**{f.name: f.title for f in QUOTE_FACETS if f.name in FILTERS}, "from": "From", "to": "To"}
-SHOWN_FACETS = [(f.name, f.title) for f in QUOTE_FACETS if f.counted]
 CHART_HEIGHT = 60  # the timeline's drawing units: each month 10 wide, the busiest month this high
 CHART_MONTHS = 12  # drawn at least this many months wide, so a few months are not a few very wide bars
 
@@ -34,13 +31,11 @@ def quotes():
     """Quotations matching a query and filters (a permalink), one per quotation; none typed: the newest."""
     req = quote_request(request.args)
     results = run_quotes(req)
-    active = [(name, value) for name in FILTERS for value in getattr(req, name)]
-    active += [(name, request.args[name]) for name in ("from", "to") if request.args.get(name)]
-    clear = {**{name: [] for name in FILTERS}, "from": None, "to": None}
     feed = urlencode(url_args(request.args, params=QUOTE_PARAMS, page=None, sort=None))
-    return render_template("quotes.html", req=req, r=results.to_dict(), active=active, labels=FILTER_LABELS,
-                           clear=clear, pages=pages(req.page, results.total, req.page_size),
-                           first=(req.page - 1) * req.page_size, facet_limit=FACET_LIMIT, facets=SHOWN_FACETS,
+    return render_template("quotes.html", req=req, r=results.to_dict(),
+                           **filtering(QUOTE_FACETS, QUOTE_PARAMS, req, request.args),
+                           pages=pages(req.page, results.total, req.page_size),
+                           first=(req.page - 1) * req.page_size, facet_limit=FACET_LIMIT,
                            form=QUOTE_FORM, feed_url=url_for("feeds.quotes_atom") + ("?" + feed if feed else ""),
                            **url_helpers("quote_pages.quotes", QUOTE_PARAMS))
 
