@@ -240,3 +240,8 @@ def test_a_bad_aliases_file_is_reported(tmp_path: Path, content: str, message: s
 )
 def test_a_quotation_signed_with_a_dash_and_a_name_is_theirs(body: str, expected: list) -> None:
     assert [(q.source, q.cue) for q in extract_quotes(body)] == expected
+
+
+@pytest.mark.parametrize("title", ["Col.", "Prof.", "Capt.", "Sgt.", "Rev.", "Adm.", "Dr.", "Gen."])
+def test_a_title_abbreviation_with_a_stop_is_not_the_name(title: str) -> None:
+    assert sources(f"\u201cWe will hold the line,\u201d said {title} Anna Berg.") == ["Anna Berg"]

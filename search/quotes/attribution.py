@@ -13,7 +13,7 @@ from search.articles import Quote
 from search.quotes.aliases import Aliases, default_aliases
 from search.quotes.descriptions import VOICE_NOUNS, description_head, is_person_description, possessor, speaker_noun
 from search.quotes.kinds import source_kind
-from search.quotes.names import strip_lead, strip_time
+from search.quotes.names import TITLE_ABBREVIATIONS, strip_lead, strip_time
 from search.quotes.sources import (
     NON_NAMES,
     ORG_WORDS,
@@ -74,9 +74,8 @@ TRAIL_RE = re.compile(
     r"[a-z]+ly|on|last|this|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|night|morning|afternoon|evening)"
     r"|\s*\([^()\n]{0,40}\)|\s*,[^,\n]{1,140},)\s*$"
 )
-_ABBREV = frozenset(
-    "mr mrs ms dr sen rep gov gen col lt st jr sr vs u.s d.c no inc corp co sgt capt adm rev prof ft mt"
-    " jan feb aug sept oct nov dec calif fla mass conn ariz".split()
+_ABBREV = TITLE_ABBREVIATIONS | frozenset(  # words written with a stop that does not end a sentence
+    "st vs u.s d.c no inc corp co ft mt jan feb aug sept oct nov dec calif fla mass conn ariz".split()
 )
 _PARTICLES = frozenset("al el de del da di van von der bin ibn la le du dos".split())
 _SPACES_RE = re.compile(r"\s+")

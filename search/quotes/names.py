@@ -24,6 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+# Title abbreviations written with a stop ("Col. Anna Berg"): the stop does not end the name.
+TITLE_ABBREVIATIONS = frozenset("mr mrs ms dr sen rep gov gen col lt jr sr sgt capt cmdr maj adm rev prof".split())
+
 __all__ = ["GIVEN_NAMES", "ROLES", "TIME_WORDS", "is_role", "is_time_word", "strip_lead", "strip_time"]
 
 # always time words at the start of a name

@@ -15,7 +15,7 @@ from itertools import islice
 from search.quotes.aliases import Aliases, default_aliases
 from search.quotes.descriptions import ROLE_FORMS, describing_words, description_head
 from search.quotes.kinds import source_kind
-from search.quotes.names import ROLES, TIME_WORDS, strip_lead
+from search.quotes.names import ROLES, TIME_WORDS, TITLE_ABBREVIATIONS, strip_lead
 
 # words before a name that say what a person is, not who (stripped when normalising)
 TITLES = frozenset(
@@ -88,7 +88,8 @@ _TAIL = 8  # words name_span reads back from a segment's end (its checks look at
 _FURTHER = (-1, -1)  # _backward's "the words before the tail may matter"
 _PARTICLE_NAME_RE = re.compile(r"(?:al|el|bin|abu)-[A-Z]")
 _POSSESSIVE_END_RE = re.compile(r"[\u2019']s?$")
-_SHORT_FORM_RE = re.compile(r"(?:[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Jr|Lt|Gen)\.")
+_TITLES_ALT = "|".join(sorted(a.capitalize() for a in TITLE_ABBREVIATIONS))
+_SHORT_FORM_RE = re.compile(rf"(?:[A-Z]|{_TITLES_ALT})\.")  # a stop that does not end a name: "Col. Anna Berg"
 _INITIAL_RE = re.compile(r"[A-Z]\.?")
 _LOWER_WORD_RE = re.compile(r"\b[a-z]{2,}\b")
 _GIVEN_STOP_WORDS = frozenset("may will".split())  # small words that are also given names before a surname
