@@ -309,3 +309,14 @@ def test_real_pages_have_headline_and_body(shared_data: Path) -> None:
         art = html.read(gzip.decompress(path.read_bytes()), str(path))
         assert art.headline, path.name
         assert len(art.body.split()) > 50, path.name
+
+
+def test_a_big_page_in_a_legacy_charset_with_few_letters_outside_ascii_is_read_in_its_charset() -> None:
+    # a few non-ASCII bytes in a big page are not "UTF-8 but for a few stray bytes" when no byte of the page is
+    # UTF-8 outside ASCII: the declared charset is right
+    title = "Zażółć gęślą jaźń: śledź w Łodzi"
+    style = "<style>" + "".join(f".c{i} {{ margin: {i}px; }}\n" for i in range(2000)) + "</style>"
+    doc = f"<html><head><meta charset='iso-8859-2'>{style}<title>{title}</title></head><body><p>Tekst.</p></body>"
+    data = doc.encode("iso-8859-2")
+    assert len(data) > 40_000
+    assert html.read(data, "pl.html").headline == title

@@ -84,6 +84,9 @@ def looks_binary(data: bytes) -> bool:
     return len(_CONTROL.findall(sample)) / len(sample) > 0.05
 
 
+_UTF8_LETTER = re.compile("[^\x00-\x7f\ufffd]")  # a character UTF-8 gave that is not ASCII
+
+
 def decode(data: bytes, declared: str | None = None) -> str:
     """Decode bytes to text: BOM, then UTF-8, then the declared charset, then detection.
 
@@ -97,9 +100,12 @@ def decode(data: bytes, declared: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    # UTF-8 but for a few stray bytes: keep UTF-8, even under a (stale) legacy declaration.
-    bad = data.decode("utf-8", errors="replace").count("\ufffd")
-    if bad <= max(3, len(data) // 1000):
+    # UTF-8 but for a few stray bytes: keep UTF-8, even under a (stale) legacy declaration. "A few" is 3, or up
+    # to 1 in 1,000 bytes when the rest holds real UTF-8 letters; a big page whose only non-ASCII bytes are a
+    # legacy charset's letters is in that charset.
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= 3 or (bad <= len(data) // 1000 and _UTF8_LETTER.search(text)):
         return _recover_latin1(data)
     if declared:
         enc = _codec(declared)
@@ -110,7 +116,7 @@ def decode(data: bytes, declared: str | None = None) -> str:
                 pass
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(data[:MAX_BYTES]))
+    matches = list(from_bytes(data))  # the whole file: the limit is the caller's (max_bytes)
     if matches:
         best = matches[0]
         # Short texts often tie between several single-byte charsets; the Western one is the likeliest.
