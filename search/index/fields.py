@@ -7,7 +7,7 @@ Adding a searchable field is one `Field` here (or `registered(...)` at run time)
 (`Article.fields[name]` for a field the Article has no attribute for) and, to show it, the templates.
 
 The registry is read at the moment of use, never copied at import, so a field registered later counts
-everywhere; `SCHEMA_VERSION` changes with it, and an index built with other fields says so (store.py).
+everywhere; `schema_version()` changes with it, and an index built with other fields says so (store.py).
 """
 
 from __future__ import annotations
@@ -102,7 +102,6 @@ class Registry:
     name: str
     fields: list[Field]
     facets: list[Facet]
-    keys: tuple[str, ...] = ()  # more stored, untokenized fields of the record (a quote's article id)
     declared: int = -1  # how many fields are declared in code (the rest were registered at run time)
 
     def __post_init__(self) -> None:
@@ -146,8 +145,6 @@ class Registry:
         in a way the stored index depends on (not for weights, which apply at query time)."""
         shape = [(f.name, f.stored, *(("unscored",) if f.b == 0 else ()), *(() if f.phrase else ("no positions",)))
                  for f in self.fields] + [(f.index_field, f.multi, f.stored) for f in self.facets]
-        if self.keys:
-            shape.append(self.keys)
         return f"{ANALYSIS_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
 
     @contextlib.contextmanager
@@ -171,22 +168,12 @@ class Registry:
         finally:
             self.fields[:] = saved
 
-    def describe(self) -> dict[str, Any]:
-        """The registry as JSON-ready data (for the OpenAPI document and `newsearch status`)."""
-        return {"fields": [{"name": f.name, "aliases": list(f.aliases), "default": f.weight > 0, "stored": f.stored}
-                           for f in self.fields],
-                "facets": [f.name for f in self.facets]}
-
 
 ARTICLES = Registry("articles", FIELDS, FACETS)
 
 # The article registry's API as module functions (what most callers mean).
 extra_fields = ARTICLES.extra_fields
-field = ARTICLES.field
 default_fields = ARTICLES.default_fields
-b_of = ARTICLES.b_of
-facet = ARTICLES.facet
 schema_version = ARTICLES.schema_version
 registered = ARTICLES.registered
 weighted = ARTICLES.weighted
-describe = ARTICLES.describe

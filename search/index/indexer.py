@@ -23,11 +23,9 @@ writer helpers in writing.py and the report in report.py.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing.util
 import os
 import shutil
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,7 +35,7 @@ from typing import Any
 from search.config import Settings
 from search.errors import IndexDamaged, IndexOutdated, IndexWriteError, RunRefused, RunStopped
 from search.index.previous import Previous, open_previous
-from search.index.reading import FileResult, read_all, stat_entry
+from search.index.reading import FileResult, die_with_parent, failed, read_all
 from search.index.rebuild import add_all, carry_over, full_writer
 from search.index.report import REPORT_LIST, IndexReport, live_build, now, outcome
 from search.index.store import IndexStore
@@ -49,21 +47,7 @@ Progress = Callable[[int, int], None]  # (files done, files to read)
 POISON_RETRIES = 3  # a document Whoosh refuses mid-write spoils the writer: the run starts again without it
 
 
-def _die_with_parent(_registered: object = None) -> None:
-    """In every process this job forks (reading workers, Whoosh sub-writers): die when the job dies.
-
-    Forked children share the job's lock (flock follows the open file); a child orphaned by a SIGKILLed
-    job would otherwise hold the lock, and the index, forever.
-    """
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-multiprocessing.util.register_after_fork(_die_with_parent, _die_with_parent)
+multiprocessing.util.register_after_fork(die_with_parent, die_with_parent)  # Whoosh sub-writers too
 
 
 class Indexer:
@@ -209,8 +193,7 @@ class Indexer:
         for key, path in found.files:
             if key in excluded:
                 done += 1
-                yield FileResult(key=key, entry={**stat_entry(path), "hash": "", "articles": 0,
-                                                 "error": excluded[key]}, errors=[excluded[key]])
+                yield failed(key, path, excluded[key])
         budget = max(1024 * 1024 * 1024, 16 * self.settings.max_file_bytes)
         results = read_all(items, self.settings.max_file_bytes, self.settings.file_timeout_s,
                            max(1, self.workers), memory_bytes=budget,

@@ -15,7 +15,6 @@ they hold none of the indexer's open files (its job lock among them).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import hashlib
 import multiprocessing
@@ -118,14 +117,26 @@ def failed(key: str, path: Path, reason: str) -> FileResult:
 _budget = 0  # bytes of address space one file may take in this worker (set by _worker_init)
 
 
+def die_with_parent(_registered: object = None) -> None:
+    """In every process the indexing job forks (reading workers, Whoosh sub-writers): die when its parent dies.
+
+    Forked children share the job's lock (flock follows the open file); a child orphaned by a SIGKILLed job
+    would otherwise hold the lock, and the index, forever."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _worker_init(memory_bytes: int, extra: list[Field]) -> None:
     """In each reading worker: die with the forkserver (which dies with the indexer), leave SIGINT to the
     indexer (Ctrl-C stops the run there), remember the memory budget of one file, and register the fields
     the indexer registered at run time (fields.registered)."""
     global _budget
     fields.FIELDS.extend(f for f in extra if f not in fields.FIELDS)
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _budget = memory_bytes
 

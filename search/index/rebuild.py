@@ -24,18 +24,19 @@ from search.ingest import Walk
 def full_writer(ix: Any, found: Walk, workers: int, quotes: Any) -> PairWriter:
     """The writer of a new build (its articles and its quotes): one writer process per worker for a corpus worth
     it, else one, for each of the two indexes."""
-    return PairWriter(_writer(ix, found, workers), _writer(quotes, found, workers))
-
-
-def _writer(ix: Any, found: Walk, workers: int) -> Any:
-    """A writer for one of the build's indexes."""
     # A full build indexes in `workers` writer processes (one segment each): the writers, not the reading,
-    # are where the time goes. Segments are written as separate files, not one compound file: Whoosh reads
-    # a compound segment by copying its parts onto the heap (2.7 GB at a million articles), separate files
-    # it reads from the page cache.
+    # are where the time goes, for a corpus worth it.
     size = sum(st.st_size for _, f in found.files if (st := _stat(f)))
-    if workers > 1 and size > 2 * 1024 * 1024:
-        return ix.writer(limitmb=256, procs=workers, multisegment=True, compound=False,
+    procs = workers if workers > 1 and size > 2 * 1024 * 1024 else 1
+    return PairWriter(_writer(ix, procs), _writer(quotes, procs))
+
+
+def _writer(ix: Any, procs: int) -> Any:
+    """A writer for one of the build's indexes. Segments are written as separate files, not one compound file:
+    Whoosh reads a compound segment by copying its parts onto the heap (2.7 GB at a million articles), separate
+    files it reads from the page cache."""
+    if procs > 1:
+        return ix.writer(limitmb=256, procs=procs, multisegment=True, compound=False,
                          subargs={"limitmb": 256, "compound": False})
     return ix.writer(limitmb=256, compound=False)
 

@@ -21,7 +21,6 @@ def build_schema(registry: Registry = ARTICLES) -> Schema:
         "id": ID(stored=True, unique=True),
         "file": ID(stored=True),  # corpus-relative path: incremental updates delete by it
     }
-    fields.update({key: ID(stored=True) for key in registry.keys})
     for f in registry.fields:
         fields[f.name] = TEXT(analyzer=INDEX, stored=f.stored, phrase=f.phrase)
         if f.b == 0:  # no length normalisation: Whoosh need not keep (and look up, per posting) its lengths
