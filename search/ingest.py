@@ -207,7 +207,7 @@ def parse_file(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None =
         try:
             if art.quotes:  # the record brought its own quotes (JSON): keep them, normalise their sources
                 for q in art.quotes:
-                    q.source = aliases.canonical(quotes.normalise_source(q.source, aliases)) if q.source else None
+                    q.source = quotes.normalise_source(q.source, aliases) if q.source else None  # aliases folded
                     q.source_kind = q.source_kind or (source_kind(q.source, aliases) if q.source else None)
                 art.sources = list(dict.fromkeys(q.source for q in art.quotes if q.source))
             else:

@@ -245,3 +245,14 @@ def test_a_quotation_signed_with_a_dash_and_a_name_is_theirs(body: str, expected
 @pytest.mark.parametrize("title", ["Col.", "Prof.", "Capt.", "Sgt.", "Rev.", "Adm.", "Dr.", "Gen."])
 def test_a_title_abbreviation_with_a_stop_is_not_the_name(title: str) -> None:
     assert sources(f"\u201cWe will hold the line,\u201d said {title} Anna Berg.") == ["Anna Berg"]
+
+
+def test_a_chain_of_aliases_ends_at_one_name_whichever_spelling_is_met(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[aliases]\n"Dow Jones" = ["Wall Street Journal"]\n', encoding="utf-8")
+    aliases = Aliases.load(mine)
+    assert {aliases.canonical(n) for n in ("WSJ", "the Journal", "Wall Street Journal", "dow jones")} == {"Dow Jones"}
+    body = ("The WSJ reported that rents had risen. \u201cRents rose,\u201d WSJ reported. "
+            "According to the Wall Street Journal, prices fell.")
+    assert set(sources(body, aliases)) == {"Dow Jones"}
+    assert {"WSJ", "Wall Street Journal"} <= set(aliases.aliases_of("Dow Jones"))

@@ -96,8 +96,15 @@ class Aliases:
         return self._names.setdefault(key(canon), canon)
 
     def canonical(self, name: str) -> str:
-        """The canonical name for name (any spelling, any case, "the" or not); name itself when it is unknown."""
-        return self._canon.get(key(name), name)
+        """The canonical name for name (any spelling, any case, "the" or not); name itself when it is unknown.
+
+        A canonical name that is itself a spelling of another (a user's file: "Dow Jones" = ["Wall Street
+        Journal"]) leads on to that one, so the answer is the same however many times it is asked."""
+        seen: set[str] = set()
+        while (k := key(name)) in self._canon and k not in seen:
+            seen.add(k)
+            name = self._canon[k]
+        return name
 
     def known(self, name: str) -> bool:
         """True when name is a canonical name or a spelling of one."""
@@ -106,17 +113,15 @@ class Aliases:
     def aliases_of(self, canonical: str) -> list[str]:
         """Every spelling that means canonical (or the name it is a spelling of), as the files wrote them, the
         canonical name first; [] when it is unknown."""
-        canon = self._canon.get(key(canonical))
-        if canon is None:
+        if not self.known(canonical):
             return []
-        spellings = [k for k, c in self._canon.items() if c == canon and k != key(canon)]
+        canon = self.canonical(canonical)
+        spellings = [k for k in self._canon if k != key(canon) and key(self.canonical(k)) == key(canon)]
         return [canon] + [self._written[k] for k in spellings]
 
     def kind_of(self, name: str) -> str | None:
         """The kind a file fixes for name (or the canonical name it is a spelling of), else None."""
-        k = key(name)
-        canon = self._canon.get(k)
-        return self._kinds.get(key(canon) if canon is not None else k)
+        return self._kinds.get(key(self.canonical(name))) or self._kinds.get(key(name))
 
 
 _DEFAULT: Aliases | None = None
