@@ -84,36 +84,37 @@ def engine() -> Engine:
     return current_app.extensions[ENGINE_KEY].get()
 
 
-def search(req: SearchRequest) -> Results:
-    """Engine.search, answered from this worker's cache while the same index is live."""
+def cached(method: str, *args: Any) -> Any:
+    """`Engine.<method>(*args)`, answered from this worker's cache while the same index is live (the key: the
+    method and its arguments; a request object by its normalised form)."""
     eng = engine()
-    return current_app.extensions[CACHE_KEY].get(eng, ("search", repr(req.to_dict())), lambda: eng.search(req))
+    key = (method, *(repr(a.to_dict()) if hasattr(a, "to_dict") else a for a in args))
+    return current_app.extensions[CACHE_KEY].get(eng, key, lambda: getattr(eng, method)(*args))
+
+
+def search(req: SearchRequest) -> Results:
+    """Engine.search, cached."""
+    return cached("search", req)
 
 
 def related(article_id: str, count: int = 5) -> list[Hit]:
-    """Engine.more_like_this, answered from this worker's cache while the same index is live."""
-    eng = engine()
-    return current_app.extensions[CACHE_KEY].get(eng, ("related", article_id, count),
-                                                 lambda: eng.more_like_this(article_id, count=count))
+    """Engine.more_like_this, cached."""
+    return cached("more_like_this", article_id, count)
 
 
 def quotes(req: QuoteRequest) -> QuoteResults:
-    """Engine.quotes, answered from this worker's cache while the same index is live."""
-    eng = engine()
-    return current_app.extensions[CACHE_KEY].get(eng, ("quotes", repr(req.to_dict())), lambda: eng.quotes(req))
+    """Engine.quotes, cached."""
+    return cached("quotes", req)
 
 
 def sources(q: str, limit: int) -> list[dict[str, Any]]:
-    """Engine.sources, answered from this worker's cache while the same index is live."""
-    eng = engine()
-    return current_app.extensions[CACHE_KEY].get(eng, ("sources", q, limit), lambda: eng.sources(q, limit=limit))
+    """Engine.sources, cached."""
+    return cached("sources", q, limit)
 
 
 def source(slug: str, page: int, page_size: int) -> dict[str, Any]:
-    """Engine.source (one source's profile), answered from this worker's cache while the same index is live."""
-    eng = engine()
-    return current_app.extensions[CACHE_KEY].get(eng, ("source", slug, page, page_size),
-                                                 lambda: eng.source(slug, page=page, page_size=page_size))
+    """Engine.source (one source's profile), cached."""
+    return cached("source", slug, page, page_size)
 
 
 def warm_up(app: Flask) -> None:

@@ -34,8 +34,6 @@ from gunicorn.workers import gthread
 from search import Settings
 
 SEND_TIMEOUT_S = 30.0  # the whole response, to a client that reads slowly
-# 1,000 emoji percent-encoded are 12,000 bytes; with filters and a long Referer, 32 KiB holds any valid request.
-MAX_REQUEST_LINE = 32 * 1024
 _REFUSED = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
 _NEEDED = {gthread.ThreadWorker: ("enqueue_req", "handle", "notify", "load_wsgi", "murder_pending"),
@@ -51,8 +49,6 @@ def _require(owner: Any, names: tuple[str, ...] | list[str]) -> None:
 
 for _owner, _names in _NEEDED.items():
     _require(_owner, _names)
-# Request.__init__ clamps limit_request_line to this module constant (0 would mean no limit at all).
-message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, MAX_REQUEST_LINE)
 
 
 class _DeadlineSocket:
@@ -109,6 +105,9 @@ class Worker(gthread.ThreadWorker):
         _require(self, ("poller", "nr_conns", "cfg", "log"))
         self.head_timeout = Settings.from_env().head_timeout_s
         cfg = self.cfg
+        # Request.__init__ clamps limit_request_line to this module constant: raise it to the configured limit
+        # (gunicorn_conf.py), so that the configuration is the one place the limit is set.
+        message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, cfg.limit_request_line)
         # Heads are read here only for plain HTTP/1 (TLS and HTTP/2 prior knowledge read the socket in init()).
         self.buffer_heads = not cfg.is_ssl and getattr(cfg, "http2_cleartext", "off") not in ("prior-knowledge",
                                                                                               "both")
