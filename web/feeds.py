@@ -114,9 +114,9 @@ def _quote_entry(feed: ET.Element, r: QuoteResult, built: str | None) -> None:
 
 
 def _validators(kind: str, request_dict: dict[str, Any]) -> tuple[dict[str, Any], str, datetime | None]:
-    """(index status, ETag, Last-Modified) of a feed: the ETag names the feed's markup version, the live index
+    """(index version, ETag, Last-Modified) of a feed: the ETag names the feed's markup version, the live index
     build and generation and the request, so any reindex or other request is a new one."""
-    status = engine().status()
+    status = engine().version()  # not status(): that reads the run reports, on every poll
     etag = hashlib.sha1(repr((FEED_VERSION, kind, status["build"], status["generation"], request_dict)).encode())
     built = datetime.fromisoformat(status["built"]) if status.get("built") else None
     return status, etag.hexdigest(), built

@@ -34,7 +34,7 @@ from search.engine.results import Hit, Results, SearchRequest
 from search.engine.snapshot import Snapshot
 from search.engine.snippets import SIZES, Sizes
 from search.engine.sources import SourceTables
-from search.engine.status import Status, status
+from search.engine.status import Status, Version, status, version
 from search.engine.syntax import Node, is_plain, parse, words_of
 from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
 from search.index import fields
@@ -341,6 +341,12 @@ class Engine:
         """Completions of what has been typed: source names, then the last word completed from headlines."""
         with self._lock:
             return suggest.completions(self.view(), prefix, limit)
+
+    @_guarded
+    def version(self) -> Version:
+        """Which index is served (build, generation, when built): cheap, for feeds' validators."""
+        with self._lock:
+            return version(self.view())
 
     @_guarded
     def status(self) -> Status:

@@ -24,15 +24,26 @@ class Status(TypedDict):
     runs: list[RunReport]  # the last reports, newest last
 
 
+class Version(TypedDict):
+    """Which index is served: what changes whenever a reindex commits (feeds' ETag and Last-Modified)."""
+
+    build: str
+    generation: int
+    built: str | None
+
+
+def version(snap: Snapshot) -> Version:
+    """The build, generation and build time of the snapshot being served (a stat, no file read)."""
+    build = Path(snap.build)
+    return Version(build=build.name, generation=snap.generation,
+                   built=_mtime_iso(build / MANIFEST) or _mtime_iso(build))
+
+
 def status(snap: Snapshot, store: IndexStore) -> Status:
     """The status of the snapshot being served."""
     runs = store.runs()
-    build = Path(snap.build)
-    return Status(
-        articles=snap.searcher.doc_count(), build=build.name, generation=snap.generation,
-        built=_mtime_iso(build / MANIFEST) or _mtime_iso(build), index=str(store.root),
-        last_run=runs[-1] if runs else None, runs=runs[-STATUS_RUNS:],
-    )
+    return Status(articles=snap.searcher.doc_count(), **version(snap), index=str(store.root),
+                  last_run=runs[-1] if runs else None, runs=runs[-STATUS_RUNS:])
 
 
 def _mtime_iso(path: Path) -> str | None:
