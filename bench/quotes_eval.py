@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from search.articles import Quote  # noqa: E402
-from search.quotes.extract import PRONOUNS, extract_quotes, normalise_source  # noqa: E402
+from search.quotes import PRONOUNS, extract_quotes, normalise_source  # noqa: E402
 
 QUOTE_MARKS = ("\u201c", "\u201d", '"')
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

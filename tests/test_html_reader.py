@@ -320,3 +320,12 @@ def test_a_big_page_in_a_legacy_charset_with_few_letters_outside_ascii_is_read_i
     data = doc.encode("iso-8859-2")
     assert len(data) > 40_000
     assert html.read(data, "pl.html").headline == title
+
+
+def test_a_time_marked_pubdate_is_the_date_even_after_another_time() -> None:
+    doc = (b'<html><head><title>Harbour wall</title></head><body><article><h1>Harbour wall</h1>'
+           b'<p>Comment: <time datetime="2020-05-05">May 5</time></p>'
+           b'<p><time pubdate datetime="2019-03-02T10:00:00Z">March 2</time></p>'
+           b"<p>The harbour wall was repaired after the storm, the council said on Monday evening.</p>"
+           b"</article></body></html>")
+    assert html.read(doc, "a.html").published == datetime(2019, 3, 2, 10, tzinfo=UTC)

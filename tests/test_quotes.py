@@ -10,7 +10,7 @@ import pytest
 
 from search.articles import Article
 from search.ingest import parse_file
-from search.quotes.extract import attribute, extract_quotes, normalise_source
+from search.quotes import attribute, extract_quotes, normalise_source
 from search.quotes.repeats import held
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "iraq-withdrawal-2011.txt"

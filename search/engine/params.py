@@ -7,7 +7,10 @@ OpenAPI parameters are all derived from `PARAMS`, so a parameter is settable eve
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, get_args
+
+from search.articles import QuoteKind
+from search.quotes.aliases import KINDS
 
 MAX_QUERY_LENGTH = 1000  # characters of a query; the API refuses longer ones
 MAX_PAGE_SIZE = 100
@@ -57,8 +60,8 @@ PARAMS: tuple[Param, ...] = (
 BY_NAME = {p.name: p for p in PARAMS}
 
 QUOTE_SORTS = ("relevance", "newest", "oldest", "most_cited")
-SOURCE_KINDS = ("person", "outlet", "organisation")
-QUOTE_KINDS = ("direct", "indirect")
+SOURCE_KINDS = KINDS  # person, outlet, organisation (search/quotes/aliases.py)
+QUOTE_KINDS = get_args(QuoteKind)  # direct, indirect (search/articles.py)
 MAX_LISTED_ARTICLES = 20  # a quotation's articles listed with it (`seen_in` counts them all)
 
 # The quote search's parameters (`GET /api/quotes`, `newsearch quotes`): the article search's where they are the same.

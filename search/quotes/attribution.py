@@ -81,7 +81,6 @@ _PARTICLES = frozenset("al el de del da di van von der bin ibn la le du dos".spl
 _SPACES_RE = re.compile(r"\s+")
 _BRACKETED_RE = re.compile(r"\s*\([^)]*\)")
 _POSSESSIVE_END_RE = re.compile(r"'s?$")
-_THE_RE = re.compile(r"(?i)^the ")
 _INITIAL_RE = re.compile(r"[A-Z]\.")
 _INITIALS_RE = re.compile(r"[A-Z]|[A-Z]\.[A-Z]")
 _PLACE_BEFORE_RE = re.compile(r"\b(?:of|from|in|at|for|with|by)\s+$")

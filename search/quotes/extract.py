@@ -22,7 +22,6 @@ from search.quotes.attribution import (
     WINDOW,
     indirect_quotes,
     is_abbrev,
-    normalise_source,
     sentence_end,
     sentence_start,
     source_name,
@@ -34,7 +33,7 @@ from search.quotes.repeats import dedupe, held, words
 from search.quotes.sources import PRONOUNS, Speakers, is_cap, name_span
 from search.quotes.subjects import earlier_gerund, gerund_subject, reporter, sentence_subject, title_gap
 
-__all__ = ["PRONOUNS", "attribute", "extract_quotes", "normalise_source"]
+__all__ = ["attribute", "extract_quotes"]
 
 # possessive runs of whitespace: matched from an unbounded position, "\s*,?\s*" would split a long run both ways
 _INVERTED_RE = re.compile(r"\s*+,?\s*+(?:said|says|added|adds|wrote|writes|asked|asks)\b")

@@ -81,16 +81,6 @@ ROLES = frozenset(
     commuter passenger tourist visitor fan supporter survivor witness victim retiree pensioner widow widower
     grandmother grandfather grandma grandpa aunt uncle cousin husband wife son daughter the""".split()
 )
-# words that qualify a role ("House Majority Leader", "State Department spokesman"): part of a title only when
-# a role follows them, so 'Democratic National Convention' keeps its words
-ROLE_MODIFIERS = frozenset(
-    """house senate state foreign defense defence interior justice treasury commerce labor labour health education
-    energy transport transportation press campaign communications party union district county city town regional
-    national federal provincial municipal military civil public chief-of-staff us u.s. uk u.k. eu republican
-    democratic democrat gop tory liberal conservative independent majority minority whip presidential
-    vice-presidential senior junior assistant associate staff team club board council committee circuit supreme
-    appeals high superior rear""".split()
-)
 _POSSESSIVE_ENDS = ("'s", "\u2019s", "s'", "s\u2019")
 # roles that are also surnames: after a given name they are the name ("Mary Baker Eddy", "Jim Hunter Smith")
 _SURNAME_ROLES = frozenset(

@@ -63,7 +63,7 @@ def read(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None)
     result = ReadResult(path=str(path))
     try:
         data = load_bytes(path, max_bytes, raw)
-        if not data.strip():
+        if not data or data.isspace():  # (strip() would copy the whole file)
             raise ReadError("empty file")
         if looks_binary(data):
             raise ReadError("not a text file (binary content)")

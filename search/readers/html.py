@@ -54,7 +54,7 @@ logging.getLogger("trafilatura").setLevel(logging.ERROR)
 def read(data: bytes, path: str) -> Article:
     """Parse one HTML page into an Article; ReadError when it holds no article at all."""
     text = clean_text(decode(data, declared_charset(data)))
-    if not text.strip():
+    if not text or text.isspace():
         raise ReadError("empty document")
     tree, depth = _parse(text) if len(data) <= BIG_PAGE else (None, 0)
     if tree is None:

@@ -243,7 +243,7 @@ def _published(tree: HtmlElement, article: dict, metas: dict[str, str]) -> datet
     values = [article.get("datePublished"), article.get("dateCreated")]
     values += [metas.get(k) for k in DATE_META]
     values += tree.xpath("//*[@itemprop='datePublished']/@datetime | //*[@itemprop='datePublished']/@content")
-    values += tree.xpath("//time[@pubdate]/@datetime | //time/@datetime")[:3]
+    values += (tree.xpath("//time[@pubdate]/@datetime") + tree.xpath("//time/@datetime"))[:3]  # pubdate first
     for value in values:
         if isinstance(value, list):
             value = value[0] if value else None

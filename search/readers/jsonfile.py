@@ -30,11 +30,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "blockquotes": ("blockquotes",),
     "quotes": ("quotes",),
 }
+_KNOWN_KEYS = frozenset(alias for names in ALIASES.values() for alias in names)  # what the Article's own fields read
 
 
 def read(data: bytes, path: str) -> ReadResult:
     """Parse a JSON or JSON Lines file into a ReadResult of articles and per-record errors."""
-    text = decode(data).lstrip("\ufeff")
+    text = decode(data)  # (a BOM is dropped there)
     result = ReadResult(path=path)
     records: Iterable[tuple[int, Any]] = []
     try:
@@ -109,8 +110,8 @@ def to_article(obj: Any, path: str) -> Article:
     art.credit = _one_line(_text(get("credit"))) or (", ".join(dict.fromkeys(credits)) or None)
     art.quotes = [q for q in (_quote(x) for x in _as_list(get("quotes"))) if q]
     # Every other key with a text value, for fields the index may declare beyond the Article's own (fields.py)
-    known = {alias for names in ALIASES.values() for alias in names}
-    art.fields = {k: text for k, v in fields.items() if k not in known and isinstance(v, str) and (text := _text(v))}
+    art.fields = {k: text for k, v in fields.items()
+                  if k not in _KNOWN_KEYS and isinstance(v, str) and (text := _text(v))}
     return art
 
 
