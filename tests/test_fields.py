@@ -125,3 +125,13 @@ def test_a_facet_that_is_not_a_request_parameter_is_shown_and_the_pages_still_wo
         assert "lang" in client.get("/api/search?q=harbour").json["facets"]
     finally:
         fields.FACETS.remove(lang)
+
+
+def test_status_check_says_an_index_built_with_other_fields_is_outdated(located: Settings) -> None:
+    from search.index.check import check_index
+    from search.index.store import IndexStore
+
+    problems = check_index(IndexStore(Path(located.index)))["problems"]  # built with `location`; not declared now
+    assert any("index --full" in p and "another version" in p for p in problems)
+    with fields.registered(LOCATION):
+        assert check_index(IndexStore(Path(located.index)))["problems"] == []

@@ -186,3 +186,14 @@ def test_a_file_that_keeps_failing_is_listed_by_status_without_new_generations(s
     info = json.loads(CliRunner().invoke(main, ["status", "--json"], env=env).stdout)
     assert [r["mode"] for r in info["runs"]] == ["full", "incremental"]
     assert info["last_run"]["failed"] == [{"path": "empty.txt", "reason": "empty file"}]
+
+
+def test_the_run_report_the_engine_reads_is_the_one_the_indexer_writes() -> None:
+    """status() types runs.json with store.RunReport (the read side may not import the indexer): the two
+    declarations must name the same keys."""
+    from dataclasses import fields as dataclass_fields
+
+    from search.index.report import IndexReport
+    from search.index.store import RunReport
+
+    assert set(RunReport.__annotations__) == {f.name for f in dataclass_fields(IndexReport)}

@@ -17,6 +17,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
+from search.errors import IndexOutdated, NewsearchError
 from search.index.store import MANIFEST, QUOTES_DIR, RUNS, IndexStore
 
 MAX_PROBLEMS = 50
@@ -32,6 +33,13 @@ def check_index(store: IndexStore, deep: bool = False) -> dict[str, Any]:
         problems.append(f"no index at {store.root}: run `newsearch index`")
         return out
     out["build"] = build.name
+    for opening in (store.open, store.open_quotes):  # made by another version: readable, but not by this one
+        try:
+            opening()
+        except IndexOutdated as e:
+            problems.append(str(e))
+        except NewsearchError:  # damaged: said below, segment by segment
+            pass
     out["segments"], out["documents"] = _check_whoosh(build, "the index", problems, deep)
     if (build / QUOTES_DIR).is_dir():  # a build from before quotes were indexed has none
         before = len(problems)
