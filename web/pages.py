@@ -6,8 +6,6 @@ Templates autoescape everything; only the engine's snippets (escaped text plus o
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -84,17 +82,9 @@ def helpers() -> dict:
 
 
 def quote_snippets(hit: Hit) -> list[tuple[Any, str | None]]:
-    """A hit's matching quotes, each with the engine's marked snippet when that snippet is cut from it (the
-    engine marks the best-matching quote's line; the others are shown as they are)."""
-    snippet = hit.snippets.get("quotes")
-    words = " ".join(html.unescape(re.sub(r"</?mark>", "", snippet or "")).split()).strip(" …")
-    out: list[tuple[Any, str | None]] = []
-    for q in hit.quotes:
-        own = bool(words) and snippet is not None and words in " ".join(q.text.split())
-        out.append((q, snippet if own else None))
-        if own:
-            snippet = None  # marked once
-    return out
+    """A hit's matching quotes, each with the engine's marked snippet for the one it was cut from
+    (Hit.marked_quote); the others are shown as they are."""
+    return [(q, hit.snippets.get("quotes") if n == hit.marked_quote else None) for n, q in enumerate(hit.quotes)]
 
 
 @bp.get("/")

@@ -20,6 +20,7 @@ def hit(stored: StoredArticle, score: float | None, matched_terms: list[tuple[st
     matched: list[str] = []
     snippets: dict[str, str] = {}
     quotes = []
+    marked: int | None = None
     for f in fields.FIELDS:
         words = field_terms(matched_terms, f.name)
         if not words:
@@ -37,17 +38,18 @@ def hit(stored: StoredArticle, score: float | None, matched_terms: list[tuple[st
         elif f.snippet == "passage":
             snippets[f.name] = best_passage(text, spans, sizes)
         else:
-            snippets[f.name], _ = line_with_matches(text, spans, sizes)
+            snippets[f.name], line = line_with_matches(text, spans, sizes)
             if f.lines_of == "quotes":  # every quote with a match, each with its source
-                quotes.extend(stored.article.quotes[n] for n in _lines_with(text, spans)
-                              if n < len(stored.article.quotes))
+                lines = [n for n in _lines_with(text, spans) if n < len(stored.article.quotes)]
+                quotes.extend(stored.article.quotes[n] for n in lines)
+                marked = lines.index(line) if line in lines else None
     for f in fields.FIELDS:  # the body did not match: its first sentences, so a hit is never blank
         if f.snippet == "passage" and f.name not in snippets:
             snippets["lede"] = lede(stored.texts.get(f.name, ""), sizes)
     a = stored.article
     return Hit(id=stored.id, url=a.url, headline=a.headline, section=a.section, byline=a.byline,
                published=stored.published, score=round(score, 4) if score is not None else None,
-               matched_fields=matched, snippets=snippets, quotes=quotes)
+               matched_fields=matched, snippets=snippets, quotes=quotes, marked_quote=marked)
 
 
 def _lines_with(text: str, spans: list[tuple[int, int]]) -> list[int]:

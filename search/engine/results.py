@@ -113,6 +113,7 @@ class Hit:
     matched_fields: list[str] = field(default_factory=list)
     snippets: dict[str, str] = field(default_factory=dict)
     quotes: list[Quote] = field(default_factory=list)  # the quotes whose words matched, with their sources
+    marked_quote: int | None = None  # which of them the "quotes" snippet is cut from (for pages; not in JSON)
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape of a hit."""
