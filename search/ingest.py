@@ -31,7 +31,6 @@ from pathlib import Path
 from search import quotes, readers
 from search.articles import ReadResult
 from search.quotes.aliases import Aliases, default_aliases
-from search.quotes.kinds import source_kind
 from search.readers.loading import MAX_BYTES
 
 UNSUPPORTED = "unsupported file type"  # what is supported: readers.SUFFIXES, plain or gzipped
@@ -205,13 +204,7 @@ def parse_file(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None =
     aliases = _aliases(aliases_files)
     for art in result.articles:
         try:
-            if art.quotes:  # the record brought its own quotes (JSON): keep them, normalise their sources
-                for q in art.quotes:
-                    q.source = quotes.normalise_source(q.source, aliases) if q.source else None  # aliases folded
-                    q.source_kind = q.source_kind or (source_kind(q.source, aliases) if q.source else None)
-                art.sources = list(dict.fromkeys(q.source for q in art.quotes if q.source))
-            else:
-                quotes.attribute(art, aliases)
+            quotes.attribute(art, aliases)  # (a record's own quotes are kept, their sources normalised)
         except MemoryError:  # the reading worker's ceiling: the whole file is reported (reading.py)
             raise
         except RecursionError:

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from search.articles import Article, Quote
-from search.quotes.aliases import Aliases
+from search.quotes.aliases import Aliases, default_aliases
 from search.quotes.attribution import (
     INVERTING,
     MIN_WORDS,
@@ -22,6 +22,7 @@ from search.quotes.attribution import (
     WINDOW,
     indirect_quotes,
     is_abbrev,
+    normalise_source,
     sentence_end,
     sentence_start,
     source_name,
@@ -29,6 +30,7 @@ from search.quotes.attribution import (
 )
 from search.quotes.cues import ING_CUES, Cues
 from search.quotes.descriptions import description_span
+from search.quotes.kinds import source_kind
 from search.quotes.repeats import dedupe, held, words
 from search.quotes.sources import PRONOUNS, Speakers, is_cap, name_span
 from search.quotes.subjects import earlier_gerund, gerund_subject, reporter, sentence_subject, title_gap
@@ -359,7 +361,15 @@ def _join_split(first: str, second: str) -> str:
 
 def attribute(article: Article, aliases: Aliases | None = None) -> Article:
     """Fill article.quotes and article.sources from its body and block quotes; source names are folded through
-    aliases (default: the shipped aliases file, search/quotes/aliases.toml)."""
+    aliases (default: the shipped aliases file, search/quotes/aliases.toml). Quotes the article brought with it
+    (a JSON record's) are kept, their sources normalised and given a kind."""
+    if article.quotes:
+        aliases = aliases if aliases is not None else default_aliases()
+        for q in article.quotes:
+            q.source = normalise_source(q.source, aliases) if q.source else None
+            q.source_kind = q.source_kind or (source_kind(q.source, aliases) if q.source else None)
+        article.sources = list(dict.fromkeys(q.source for q in article.quotes if q.source))
+        return article
     quotes = extract_quotes(article.body, aliases)
     seen = {words(q.text) for q in quotes}
     pulled = [(words(q.text), q) for block in article.blockquotes for q in extract_quotes(block, aliases)]
