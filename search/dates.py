@@ -12,7 +12,6 @@ UTC-6); a zone name not in it leaves the time as written, without a zone, never 
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -100,6 +99,22 @@ def parse_date(value: object) -> datetime | None:
     return when
 
 
+def parse_iso(value: str) -> datetime | None:
+    """A whole ISO 8601 date or date-time ("2011-12-05", "2011-12-05T14:30:00Z", "...+0100"), else None: what
+    request parameters take, without the news-date heuristics of parse_date."""
+    text = value.strip()
+    m = _ISO_PREFIX.match(text)
+    return _from_iso(text) if m and m.end() == len(text) else None
+
+
+def _from_iso(iso: str) -> datetime | None:
+    iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+
+
 def _parse(value: object) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
@@ -111,14 +126,9 @@ def _parse(value: object) -> datetime | None:
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         return _from_epoch(float(text))
     m = _ISO_PREFIX.match(text)
-    iso_when = None
-    if m:
-        iso = m.group(0).replace("Z", "+00:00")
-        iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)
-        with contextlib.suppress(ValueError):
-            iso_when = datetime.fromisoformat(iso)
-        if iso_when is not None and m.end() == len(text):
-            return iso_when
+    iso_when = _from_iso(m.group(0)) if m else None
+    if iso_when is not None and m.end() == len(text):
+        return iso_when
     if _RFC2822.fullmatch(text):
         try:
             return parsedate_to_datetime(text)

@@ -149,3 +149,13 @@ def test_the_block_after_the_byline_of_a_text_article(tmp_path: Path, fourth_blo
     art = read(path).articles[0]
     assert art.published == published
     assert art.body.startswith(body_start)
+
+
+@pytest.mark.parametrize("value", ["2011120512", "1322996400", "2011/12/05", "2011-12-05 foo bar", "2011 December 5"])
+def test_request_dates_are_iso_8601_only(value: str) -> None:
+    """`from`/`to` take ISO 8601, as the API says: no guessing at numbers and written dates (parse_date's)."""
+    from search import BadRequest, SearchRequest
+
+    with pytest.raises(BadRequest, match="ISO 8601"):
+        SearchRequest.build(date_from=value)
+    assert SearchRequest.build(date_from="2011-12-05T10:00:00+0100").date_from == datetime(2011, 12, 5, 9)

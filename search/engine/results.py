@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 from typing import Any, ClassVar, Self
 
 from search.articles import Quote
-from search.dates import parse_date
+from search.dates import parse_iso
 from search.engine.params import MAX_FILTER_VALUES, MAX_WINDOW, PARAMS, Param
 from search.errors import BadRequest
 
@@ -83,7 +83,7 @@ def _date(value: str | None, name: str, end: bool) -> datetime | None:
     if value in (None, ""):
         return None
     text = str(value).strip()
-    parsed = parse_date(text) if len(text) >= 10 and text[:4].isdigit() else None
+    parsed = parse_iso(text) if len(text) >= 10 else None
     if parsed is None:
         raise BadRequest(f"`{name}` must be an ISO 8601 date or date-time, like 2011-12-31", name)
     if parsed.tzinfo is not None:
