@@ -143,10 +143,10 @@ class Indexer:
     # -- the two modes --------------------------------------------------------------------------------
     def _full(self, report: IndexReport, found: Walk, prev: Previous, progress: Progress | None,
               allow_delete: bool, stop: threading.Event | None, excluded: dict[str, str]) -> None:
-        build, ix = self.store.create_build()
+        build, ix, quotes = self.store.create_build()
         try:
             manifest: dict[str, dict[str, Any]] = {}
-            writer = full_writer(ix, found, self.workers, self.store.open_quotes(build))
+            writer = full_writer(ix, found, self.workers, quotes)
             with committing(writer):
                 docs, unread = add_all(writer, self._read(found, progress, stop, excluded), report, manifest)
                 report.kept = carry_over(writer, prev, unread, found, manifest)
@@ -156,7 +156,7 @@ class Indexer:
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)  # a full build that did not finish leaves nothing behind
             raise
-        live_build(report, build, self.store.open())
+        live_build(report, build, ix)
 
     def _incremental(self, report: IndexReport, found: Walk, prev: Previous, progress: Progress | None,
                      allow_delete: bool, stop: threading.Event | None, excluded: dict[str, str]) -> None:
@@ -179,7 +179,7 @@ class Indexer:
         finally:
             update.indexed.close()
         self.store.save_manifest(build, manifest)
-        live_build(report, build, self.store.open())
+        live_build(report, build, prev.ix)  # (a FileIndex reads the newest commit)
 
     # -- helpers --------------------------------------------------------------------------------------
     def _read(self, found: Walk, progress: Progress | None, stop: threading.Event | None,

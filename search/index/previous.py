@@ -32,8 +32,8 @@ def open_previous(store: IndexStore, build: Path | None) -> Previous:
         return prev
     try:
         prev.ix = store.open()
-        prev.total = prev.ix.doc_count()
         with prev.ix.reader() as reader:
+            prev.total = reader.doc_count()
             probe(reader)  # a damaged index is said so even when this run has nothing to change
     except IndexDamaged as e:
         prev.ix, prev.damage = None, str(e)

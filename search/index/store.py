@@ -118,15 +118,16 @@ class IndexStore:
             return recorded == schema_version()
         return set(ix.schema.names()) == set(build_schema().names())
 
-    def create_build(self) -> tuple[Path, FileIndex]:
-        """A new, empty build directory beside the live one (not yet live)."""
+    def create_build(self) -> tuple[Path, FileIndex, FileIndex]:
+        """A new, empty build directory beside the live one (not yet live): (its path, its article index, its
+        quote index)."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.builds / f"{stamp}-{uuid.uuid4().hex[:6]}"
         path.mkdir(parents=True)
         _write_json(path / VERSION, {"schema": schema_version(), "quotes": QUOTES.schema_version()})
         (path / QUOTES_DIR).mkdir()
-        whoosh_index.create_in(str(path / QUOTES_DIR), build_schema(QUOTES))
-        return path, whoosh_index.create_in(str(path), build_schema())
+        quotes = whoosh_index.create_in(str(path / QUOTES_DIR), build_schema(QUOTES))
+        return path, whoosh_index.create_in(str(path), build_schema()), quotes
 
     def open_quotes(self, build: Path | None = None) -> FileIndex:
         """The quote index of a build (the live one by default). IndexOutdated when the build has none (it was
