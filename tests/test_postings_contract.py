@@ -115,3 +115,17 @@ def test_an_index_with_no_documents_yet_reads_as_empty(tmp_path: Path) -> None:
     with ix.searcher() as s:
         ours = Postings(s)
         assert ours.leaves == [] and len(ours.term("body", "harbour")[0]) == 0 and len(ours.lengths("body")) == 0
+
+
+def test_whoosh_s_own_top_hits_are_the_same_with_its_block_skipping_on(searcher) -> None:
+    # Our writers leave out Whoosh's per-block length statistics (schema.codec): its block-skipping bound must
+    # stay an upper bound, so that Whoosh's own search returns what exhaustive scoring returns.
+    from whoosh.qparser import QueryParser
+
+    parser = QueryParser("body", searcher.schema)
+    queries = [*WORDS, *(f"{a} OR {b}" for a, b in zip(WORDS, WORDS[1:], strict=False))]
+    for text in queries:
+        q = parser.parse(text)
+        skipping = [(h.docnum, round(h.score, 6)) for h in searcher.search(q, limit=5, optimize=True)]
+        exhaustive = [(h.docnum, round(h.score, 6)) for h in searcher.search(q, limit=5, optimize=False)]
+        assert skipping == exhaustive and len(skipping) == 5, text

@@ -103,6 +103,9 @@ class Registry:
     fields: list[Field]
     facets: list[Facet]
     declared: int = -1  # how many fields are declared in code (the rest were registered at run time)
+    # Whether `published` is also indexed as Whoosh's date terms (nine per record), so that Whoosh's own
+    # DateRange queries work on the index; the engine filters and sorts on its column alone.
+    date_terms: bool = True
 
     def __post_init__(self) -> None:
         if self.declared < 0:
@@ -145,6 +148,8 @@ class Registry:
         in a way the stored index depends on (not for weights, which apply at query time)."""
         shape = [(f.name, f.stored, *(("unscored",) if f.b == 0 else ()), *(() if f.phrase else ("no positions",)))
                  for f in self.fields] + [(f.index_field, f.multi, f.stored) for f in self.facets]
+        if not self.date_terms:
+            shape.append(("published", "column only"))
         return f"{ANALYSIS_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
 
     @contextlib.contextmanager

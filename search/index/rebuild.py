@@ -17,6 +17,7 @@ from search.index.documents import DocumentError, article, document
 from search.index.previous import Previous
 from search.index.reading import FileResult
 from search.index.report import IndexReport
+from search.index.schema import codec
 from search.index.writing import PairWriter, Poisoned, add_documents
 from search.ingest import Walk
 
@@ -36,9 +37,9 @@ def _writer(ix: Any, procs: int) -> Any:
     Whoosh reads a compound segment by copying its parts onto the heap (2.7 GB at a million articles), separate
     files it reads from the page cache."""
     if procs > 1:
-        return ix.writer(limitmb=256, procs=procs, multisegment=True, compound=False,
-                         subargs={"limitmb": 256, "compound": False})
-    return ix.writer(limitmb=256, compound=False)
+        return ix.writer(limitmb=256, procs=procs, multisegment=True, compound=False, codec=codec(),
+                         subargs={"limitmb": 256, "compound": False, "codec": codec()})
+    return ix.writer(limitmb=256, compound=False, codec=codec())
 
 
 def add_all(writer: Any, results: Iterable[FileResult], report: IndexReport,

@@ -15,6 +15,7 @@ from search.errors import IndexDamaged, NewsearchError
 from search.index.previous import Previous
 from search.index.reading import FileResult, stat_entry, unchanged
 from search.index.report import IndexReport
+from search.index.schema import codec
 from search.index.store import damaged_message
 from search.index.writing import WRITE_ERRNOS, PairWriter, add_documents
 from search.ingest import Walk
@@ -58,8 +59,9 @@ class Update:
         """A writer into the live build (its articles, and its quote index when it has one); a build whose
         segments cannot be read is said to be damaged."""
         try:
-            writer = PairWriter(prev.ix.writer(timeout=10.0, delay=0.1, compound=False),
-                                quotes.writer(timeout=10.0, delay=0.1, compound=False) if quotes is not None else None)
+            writer = PairWriter(prev.ix.writer(timeout=10.0, delay=0.1, compound=False, codec=codec()),
+                                quotes.writer(timeout=10.0, delay=0.1, compound=False, codec=codec())
+                                if quotes is not None else None)
             indexed = prev.ix.reader()
         except NewsearchError:
             raise
