@@ -1,0 +1,421 @@
+"""newsearch's Whoosh codec: Whoosh's W3 codec with posting lists laid out as arrays.
+
+Whoosh's own W3 codec keeps each block of 128 postings as one zlib-compressed pickle of (ids, weights, values),
+so reading a term's document ids means unpickling its word positions too. This codec keeps everything else of
+W3 (terms table, per-document columns, stored fields, vectors, segments) and lays out each term's postings in a
+segment as one extent of the postings file (`.pst`):
+
+    header   "<4sIIBBBB": magic b"NSP1", n postings, n blocks, id width, weight width, values kind, widths
+    values   "<QI" (only when the term has values): where its values start in `.pos`, and their length
+    blocks   n blocks x "<IfBBxx": the block's last id, highest weight, shortest and longest length bytes
+    ids      n x id width: delta-coded document ids (the first from 0), 1, 2 or 4 bytes each
+    weights  n x weight width: 0 = every weight 1.0, 1 / 2 = whole numbers (u8 / u16), 4 = float32
+
+and its values in a separate stream (`.pos`), read only for phrases, proximity and snippets:
+
+    POSITIONS (Whoosh's `Positions` format): n counts, then every posting's positions delta-coded within it
+    OPAQUE (any other format with values): n + 1 offsets (u32), then the value strings end to end
+
+Everything decodes with `np.frombuffer` (+ `np.cumsum` for the deltas). Blocks are 128 postings, as in W3, so
+that Whoosh's own matchers skip by block quality as they do on W3. Whoosh reads the index through the classes
+here (`NewsLeafMatcher` gives Whoosh's Matcher interface), so `whoosh.index.open_dir`, Whoosh's Searcher and
+highlighter work on it unchanged; the codec is pickled into every segment, so opening an index needs newsearch
+importable. The engine reads the arrays directly (`TermPostings`).
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from typing import Any
+
+import numpy as np
+from whoosh import formats
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3PostingsWriter, W3TermsReader
+from whoosh.reading import TermNotFound
+from whoosh.system import unpack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+MAGIC = b"NSP1"
+HEADER = struct.Struct("<4sIIBBBB")
+VALUES = struct.Struct("<QI")
+BLOCK = struct.Struct("<IfBBxx")
+BLOCK_DTYPE = np.dtype([("maxid", "<u4"), ("maxweight", "<f4"), ("minlen", "u1"), ("maxlen", "u1"), ("pad", "V2")])
+POS_EXT = ".pos"
+BLOCK_SIZE = 128
+NO_VALUES, POSITIONS, OPAQUE = 0, 1, 2
+_UINT = {1: "<u1", 2: "<u2", 4: "<u4"}
+_ARRAY = {1: "B", 2: "H", 4: "I"}
+
+
+class NewsCodec(W3Codec):
+    """W3 with array-laid-out posting lists (module docstring). Vectors stay in W3's own layout."""
+
+    # Per-block length statistics kept, as W3 keeps them; their lookups are cheap here (NewsPerDocReader).
+
+    def __init__(self, blocklimit: int = BLOCK_SIZE, compression: int = 3, inlinelimit: int = 1) -> None:
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> NewsPerDocReader:
+        return NewsPerDocReader(storage, segment)
+
+    def field_writer(self, storage: Any, segment: Any) -> NewsFieldWriter:
+        return NewsFieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False, posfile: Any = None) -> Any:
+        if byteids or posfile is None:  # term vectors (their ids are words): W3's own blocks
+            return super().postings_writer(dbfile, byteids=byteids)
+        return NewsPostingsWriter(dbfile, posfile, self._blocklimit)
+
+    def terms_reader(self, storage: Any, segment: Any) -> NewsTermsReader:
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tifile = storage.open_file(tiname)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        posfile = segment.open_file(storage, POS_EXT)
+        return NewsTermsReader(self, tifile, storage.file_length(tiname), postfile, posfile)
+
+
+class NewsPerDocReader(W3PerDocReader):
+    """W3's per-document reader, which remembers which columns a segment has: W3 asks the disk each time, for
+    each posting of a field without lengths while a segment is written (550,000 `stat` calls for Reuters'
+    quotes), and a written segment's columns never change."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._has: dict[str, bool] = {}
+
+    def has_column(self, fieldname: str) -> bool:
+        has = self._has.get(fieldname)
+        if has is None:
+            has = self._has[fieldname] = super().has_column(fieldname)
+        return has
+
+
+class NewsFieldWriter(W3FieldWriter):
+    """W3's field writer, with a second stream for the postings' values."""
+
+    def __init__(self, codec: NewsCodec, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        self._posfile = self._create_file(POS_EXT)
+
+    def start_field(self, fieldname: str, fieldobj: Any) -> None:
+        super().start_field(fieldname, fieldobj)
+        self._postwriter = self._codec.postings_writer(self._postfile, posfile=self._posfile)
+
+    def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
+        super().add_postings(schema, _Lengths(lengths, schema) if isinstance(lengths, W3PerDocReader) else lengths,
+                             items)
+
+    def close(self) -> None:
+        super().close()
+        self._posfile.close()
+
+
+class _Lengths:
+    """A new segment's field lengths, each field's read once (W3's reader looks each posting's up on its own)."""
+
+    def __init__(self, perdoc: Any, schema: Any) -> None:
+        self._perdoc, self._schema = perdoc, schema
+        self._fields: dict[str, list[int] | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        table = self._fields.get(fieldname, False)
+        if table is False:
+            table = self._fields[fieldname] = self._read(fieldname)
+        return default if table is None else table[docnum]
+
+    def _read(self, fieldname: str) -> list[int] | None:
+        if fieldname not in self._schema or not self._schema[fieldname].scorable:
+            return None
+        n = self._perdoc.doc_count_all()
+        return [self._perdoc.doc_field_length(d, fieldname) for d in range(n)]
+
+
+class NewsTermsReader(W3TermsReader):
+    """W3's terms reader, whose matchers read this codec's extents."""
+
+    def __init__(self, codec: NewsCodec, dbfile: Any, length: int, postfile: Any, posfile: Any) -> None:
+        super().__init__(codec, dbfile, length, postfile)
+        self._posfile = posfile
+
+    def matcher(self, fieldname: str, tbytes: bytes, format_: Any, scorer: Any = None) -> NewsLeafMatcher:
+        offset, length = _extent(self.term_info(fieldname, tbytes))
+        return NewsLeafMatcher(self._postfile, self._posfile, offset, length, format_,
+                               term=(fieldname, tbytes), scorer=scorer)
+
+    def term_postings(self, fieldname: str, tbytes: bytes, format_: Any) -> TermPostings:
+        """A term's postings in this segment as arrays (TermNotFound when it has none)."""
+        offset, length = _extent(self.term_info(fieldname, tbytes))
+        return TermPostings(self._postfile.get(offset, length), self._posfile, format_)
+
+    def close(self) -> None:
+        super().close()
+        self._posfile.close()
+
+
+def _extent(terminfo: Any) -> tuple[int, int]:
+    """Where a term's extent is in the postings file. (W3TermInfo.from_bytes reads the length as a 1-tuple, a
+    slip W3 never meets: it finds its blocks' ends in the blocks.)"""
+    offset, length = terminfo.extent()
+    return offset, length[0] if isinstance(length, tuple) else length
+
+
+def _width(top: int) -> int:
+    return 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
+
+
+class NewsPostingsWriter(W3PostingsWriter):
+    """Gathers a term's postings, then writes them as one extent (module docstring)."""
+
+    def __init__(self, postfile: Any, posfile: Any, blocklimit: int) -> None:
+        super().__init__(postfile, blocklimit)
+        self._posfile = posfile
+
+    def _new_block(self) -> None:
+        super()._new_block()
+        self._lengths: list[int] = []
+
+    def add_posting(self, id_: int, weight: float, vbytes: bytes, length: int | None = None) -> None:
+        self._ids.append(id_)
+        self._weights.append(weight)
+        self._values.append(vbytes)
+        self._lengths.append(length or 0)
+
+    def finish_postings(self) -> Any:
+        terminfo = self._terminfo
+        n = len(self._ids)
+        nblocks = (n + self._blocklimit - 1) // self._blocklimit
+        blocks = []
+        for b in range(nblocks):  # the terminfo's statistics, block by block, as W3 gathers them
+            lo, hi = b * self._blocklimit, min(n, (b + 1) * self._blocklimit)
+            lengths = [x for x in self._lengths[lo:hi] if x] or [0]
+            blocks.append(BLOCK.pack(self._ids[hi - 1], max(self._weights[lo:hi]),
+                                     length_to_byte(min(lengths)), length_to_byte(max(lengths))))
+            terminfo.add_block(_Block(self._ids[lo:hi], self._weights[lo:hi], min(lengths), max(lengths)))
+        ids, idw = _deltas(self._ids)
+        weights, ww = _weights(self._weights)
+        kind, values, vw = self._encode_values()
+        start = self._postfile.tell()
+        out = [HEADER.pack(MAGIC, n, nblocks, idw, ww, kind, vw)]
+        if kind != NO_VALUES:
+            out.append(VALUES.pack(self._posfile.tell(), len(values)))
+            self._posfile.write(values)
+        out += [*blocks, ids, weights]
+        self._postfile.write(b"".join(out))
+        terminfo.set_extent(start, self._postfile.tell() - start)
+        self._terminfo = None
+        self._new_block()
+        return terminfo
+
+    def _encode_values(self) -> tuple[int, bytes, int]:
+        """(values kind, the bytes for .pos, widths: counts << 4 | positions)."""
+        fixed = self._format.fixed_value_size()
+        if fixed == 0 or not any(self._values):
+            return NO_VALUES, b"", 0
+        if type(self._format) is formats.Positions:
+            counts, deltas = [], []
+            for v in self._values:
+                poses = _positions(self._format, v)
+                if poses is None:
+                    break
+                counts.append(len(poses))
+                deltas += [p - q for p, q in zip(poses, [0, *poses[:-1]], strict=True)]
+            if len(counts) == len(self._values) and (not deltas or min(deltas) >= 0):
+                cw, pw = _width(max(counts)), _width(max(deltas, default=0))
+                data = array(_ARRAY[cw], counts).tobytes() + array(_ARRAY[pw], deltas).tobytes()
+                return POSITIONS, data, cw << 4 | pw
+        offsets = [0]
+        for v in self._values:
+            offsets.append(offsets[-1] + len(v))
+        return OPAQUE, array("I", offsets).tobytes() + b"".join(self._values), 0
+
+
+def _positions(fmt: Any, value: bytes) -> list[int] | None:
+    """The positions a Positions value holds, when it is one (a caller of the codec may hand it any bytes: those
+    are kept as they are). The matcher gives Whoosh the same positions back, encoded by the format."""
+    try:
+        poses = fmt.decode_positions(value)
+        count = unpack_uint(value[:4])[0]
+    except Exception:  # noqa: BLE001 - not a Positions value
+        return None
+    return poses if count == len(poses) and all(isinstance(p, int) for p in poses) else None
+
+
+class _Block:
+    """What W3TermInfo.add_block reads of a block of postings."""
+
+    def __init__(self, ids: Any, weights: Any, minlength: int, maxlength: int) -> None:
+        self._ids, self._weights, self._minlength, self._maxlength = ids, weights, minlength, maxlength
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def min_id(self) -> int:
+        return self._ids[0]
+
+    def max_id(self) -> int:
+        return self._ids[-1]
+
+    def min_length(self) -> int:
+        return self._minlength
+
+    def max_length(self) -> int:
+        return self._maxlength
+
+    def max_weight(self) -> float:
+        return max(self._weights)
+
+
+def _deltas(ids: Any) -> tuple[bytes, int]:
+    deltas = [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))] if ids else []
+    width = _width(max(deltas, default=0))
+    return array(_ARRAY[width], deltas).tobytes(), width
+
+
+def _weights(weights: Any) -> tuple[bytes, int]:
+    if all(w == 1.0 for w in weights):
+        return b"", 0
+    if all(w == int(w) and 0 <= w < 1 << 16 for w in weights):
+        width = _width(int(max(weights)))
+        return array(_ARRAY[width], [int(w) for w in weights]).tobytes(), width
+    return array("f", weights).tobytes(), 4
+
+
+class TermPostings:
+    """One term's postings in one segment, as arrays: what the engine and the matcher read."""
+
+    def __init__(self, extent: bytes, posfile: Any, format_: Any) -> None:
+        magic, self.n, nblocks, idw, ww, self.kind, vw = HEADER.unpack_from(extent)
+        if magic != MAGIC:
+            raise LayoutError(f"not a newsearch posting list (magic {magic!r})")
+        at = HEADER.size
+        self._values_at = (0, 0)
+        if self.kind != NO_VALUES:
+            self._values_at = VALUES.unpack_from(extent, at)
+            at += VALUES.size
+        self.blocks = np.frombuffer(extent, BLOCK_DTYPE, nblocks, at)
+        at += nblocks * BLOCK.size
+        self._deltas = np.frombuffer(extent, _UINT[idw], self.n, at)
+        at += self.n * idw
+        self._weight_bytes = (extent, ww, at)
+        self._vw, self._posfile, self.format = vw, posfile, format_
+        self._ids: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
+        self._values: tuple[np.ndarray, np.ndarray] | bytes | None = None
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Segment-local document numbers (int64), ascending."""
+        if self._ids is None:
+            self._ids = np.cumsum(self._deltas, dtype=np.int64)
+        return self._ids
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Each posting's weight (float32): the term frequency for a field without boosts."""
+        if self._weights is None:
+            extent, ww, at = self._weight_bytes
+            if ww == 0:
+                self._weights = np.ones(self.n, dtype=np.float32)
+            else:
+                self._weights = np.frombuffer(extent, _UINT[ww] if ww < 4 else "<f4", self.n, at).astype(np.float32)
+        return self._weights
+
+    def positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, positions): each posting's number of positions, and all positions end to end (int64)."""
+        if self.kind != POSITIONS:
+            raise LayoutError("this posting list has no positions of its own")
+        counts, deltas = self._position_arrays()
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        running = np.cumsum(deltas, dtype=np.int64)
+        base = np.concatenate(([0], running))[starts]  # each posting's deltas start again from 0
+        return counts.astype(np.int64), running - base
+
+    def _position_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._values is None:
+            at, length = self._values_at
+            data = self._posfile.get(at, length)
+            cw, pw = self._vw >> 4, self._vw & 15
+            counts = np.frombuffer(data, _UINT[cw], self.n)
+            deltas = np.frombuffer(data, _UINT[pw], int(counts.sum()), self.n * cw)
+            self._values = (counts, deltas)
+        return self._values  # type: ignore[return-value]
+
+    def values(self, lo: int, hi: int) -> list[Any]:
+        """Whoosh's value strings of postings lo..hi (for Whoosh's matchers)."""
+        if self.kind == NO_VALUES:
+            return [None if self.format.fixed_value_size() == 0 else b""] * (hi - lo)
+        if self.kind == POSITIONS:
+            counts, poses = self.positions()
+            ends = np.cumsum(counts)
+            flat = poses.tolist()
+            return [self.format.encode(flat[e - c:e]) for c, e in zip(counts[lo:hi].tolist(), ends[lo:hi].tolist(),
+                                                                         strict=True)]
+        if self._values is None:
+            at, length = self._values_at
+            self._values = self._posfile.get(at, length)
+        data: bytes = self._values  # type: ignore[assignment]
+        offsets = np.frombuffer(data, "<u4", self.n + 1)
+        base = (self.n + 1) * 4
+        return [data[base + a:base + b] for a, b in zip(offsets[lo:hi].tolist(), offsets[lo + 1:hi + 1].tolist(),
+                                                         strict=True)]
+
+
+class LayoutError(RuntimeError):
+    """Storage that is not this codec's (an index written by another codec, or damaged)."""
+
+
+class NewsLeafMatcher(W3LeafMatcher):
+    """Whoosh's Matcher interface over one term's extent, block by block (W3LeafMatcher's logic, this layout)."""
+
+    def __init__(self, postfile: Any, posfile: Any, offset: int, length: int, format_: Any,
+                 term: Any = None, scorer: Any = None) -> None:
+        self._postfile, self._posfile = postfile, posfile
+        self.format, self._term, self.scorer, self._byteids = format_, term, scorer, False
+        self._fixedsize = format_.fixed_value_size()
+        self._postings = TermPostings(postfile.get(offset, length), posfile, format_)
+        self._nblocks = len(self._postings.blocks)
+        self.reset()
+
+    def reset(self) -> None:
+        self._atend = self._nblocks == 0
+        if self._atend:
+            self._i = self._blocklength = 0
+        else:
+            self._goto(0)
+
+    def _goto(self, blockno: int) -> None:
+        self._blockno, self._i = blockno, 0
+        self._ids = self._weights = self._values = None
+        p = self._postings
+        self._lo = blockno * BLOCK_SIZE
+        self._blocklength = min(p.n, self._lo + BLOCK_SIZE) - self._lo
+        info = p.blocks[blockno]
+        self._maxid, self._maxweight = int(info["maxid"]), float(info["maxweight"])
+        self._minlength, self._maxlength = byte_to_length(int(info["minlen"])), byte_to_length(int(info["maxlen"]))
+        self._lastblock = blockno == self._nblocks - 1
+
+    def _next_block(self) -> None:
+        if self._atend:
+            raise RuntimeError("No next block")
+        if self._lastblock:
+            self._atend = True
+        else:
+            self._goto(self._blockno + 1)
+
+    def _read_ids(self) -> None:
+        self._ids = self._postings.ids[self._lo:self._lo + self._blocklength].tolist()
+
+    def _read_weights(self) -> None:
+        self._weights = self._postings.weights[self._lo:self._lo + self._blocklength].tolist()
+
+    def _read_values(self) -> None:
+        self._values = self._postings.values(self._lo, self._lo + self._blocklength)
+
+    def copy(self) -> NewsLeafMatcher:
+        m = NewsLeafMatcher.__new__(NewsLeafMatcher)
+        m.__dict__.update(self.__dict__)
+        return m
+
+
+__all__ = ["LayoutError", "NewsCodec", "TermNotFound", "TermPostings"]
