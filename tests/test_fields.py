@@ -135,3 +135,23 @@ def test_status_check_says_an_index_built_with_other_fields_is_outdated(located:
     assert any("index --full" in p and "another version" in p for p in problems)
     with fields.registered(LOCATION):
         assert check_index(IndexStore(Path(located.index)))["problems"] == []
+
+
+def test_an_index_written_by_whoosh_s_own_codec_says_to_rebuild(tmp_path: Path) -> None:
+    """What newsearch wrote before its own codec (issue 11): Whoosh's W3 segments, the same fields. The engine
+    does not read W3's blocks any more, so such a build is outdated, said as much, and `--full` mends it."""
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+
+    settings = build_site(tmp_path, ARTICLES)
+    build = (Path(settings.index) / "current").resolve()
+    writer = whoosh_index.create_in(str(build), build_schema()).writer(codec=W3Codec())
+    writer.add_document(id="x", file="x.txt", headline="Harbour wall repaired", body="harbour")
+    writer.commit()
+    with pytest.raises(IndexOutdated, match="index --full"):
+        Engine(settings).search(SearchRequest.build(q="harbour"))
+    env = {**os.environ, "NEWSEARCH_INDEX": str(settings.index), "NEWSEARCH_CORPUS": str(settings.corpus)}
+    out = newsearch("index", env=env)
+    assert out.returncode == 1 and "newsearch index --full" in out.stderr and "Traceback" not in out.stderr
+    assert newsearch("index", "--full", env=env).returncode == 0
+    assert headlines(settings, "harbour") == ["Harbour wall repaired"]

@@ -18,7 +18,8 @@ ALLOWED = {
     "search.index": {"search.index", "search.ingest", "search.articles", "search.config", "search.errors",
                      "search.readers.loading", "search.quotes.repeats"},
     # the engine reads the index: its read side only, never the writer, the reading workers or the schedule
-    "search.engine": {"search.engine", "search.index.fields", "search.index.analysis", "search.index.schema",
+    "search.engine": {"search.engine", "search.index.codec", "search.index.fields", "search.index.analysis",
+                      "search.index.schema",
                       "search.index.documents", "search.index.store", "search.index.check", "search.articles",
                       "search.index.quote_fields", "search.quotes.aliases", "search.quotes.kinds",
                       "search.config", "search.errors", "search.dates"},

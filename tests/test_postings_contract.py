@@ -17,6 +17,7 @@ import pytest
 from whoosh import fields as wf
 from whoosh import index as whoosh_index
 from whoosh.codec.plaintext import PlainTextCodec
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from search import Indexer, Settings
@@ -100,13 +101,15 @@ def test_field_lengths_and_publication_times_are_whoosh_s(searcher) -> None:
     assert sum(reader.stored_fields(d)["data"]["published"] is None for d in live) > 0  # undated ones too
 
 
-def test_an_index_laid_out_otherwise_is_refused_not_read_as_zeros(tmp_path: Path) -> None:
+@pytest.mark.parametrize("codec", [PlainTextCodec, W3Codec], ids=["plaintext", "whoosh3"])
+def test_an_index_laid_out_otherwise_is_refused_not_read_as_zeros(tmp_path: Path, codec) -> None:
+    # Whoosh's own codecs, W3 among them (what newsearch wrote before its own codec)
     schema = wf.Schema(body=wf.TEXT(stored=True))
     ix = whoosh_index.create_in(tmp_path, schema)
-    writer = SegmentWriter(ix, codec=PlainTextCodec())  # another of Whoosh's own codecs
+    writer = SegmentWriter(ix, codec=codec())
     writer.add_document(body="harbour ferry")
     writer.commit()
-    with ix.searcher() as s, pytest.raises(LayoutError, match="whoosh3"):
+    with ix.searcher() as s, pytest.raises(LayoutError, match="not a segment of newsearch's codec"):
         Postings(s)
 
 
@@ -118,8 +121,9 @@ def test_an_index_with_no_documents_yet_reads_as_empty(tmp_path: Path) -> None:
 
 
 def test_whoosh_s_own_top_hits_are_the_same_with_its_block_skipping_on(searcher) -> None:
-    # Our writers leave out Whoosh's per-block length statistics (schema.codec): its block-skipping bound must
-    # stay an upper bound, so that Whoosh's own search returns what exhaustive scoring returns.
+    # newsearch's codec keeps Whoosh's per-block statistics (last id, highest weight, shortest and longest
+    # length): Whoosh's block-skipping bound must hold, so that its own search returns what exhaustive scoring
+    # returns.
     from whoosh.qparser import QueryParser
 
     parser = QueryParser("body", searcher.schema)

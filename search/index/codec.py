@@ -27,12 +27,22 @@ from __future__ import annotations
 
 import struct
 from array import array
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3PostingsWriter, W3TermsReader
-from whoosh.reading import TermNotFound
+from whoosh import columns, formats
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PostingsWriter,
+    W3TermsReader,
+    _lenfield,
+)
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import unpack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -418,4 +428,69 @@ class NewsLeafMatcher(W3LeafMatcher):
         return m
 
 
-__all__ = ["LayoutError", "NewsCodec", "TermNotFound", "TermPostings"]
+def written_by_codec(ix: Any) -> bool:
+    """Whether every segment of an index was written by this codec (a build from before it was W3's)."""
+    with ix.reader() as reader:
+        return all(isinstance(leaf.segment().codec(), NewsCodec) for leaf, _ in reader.leaf_readers()
+                   if isinstance(leaf, SegmentReader))
+
+
+# -- the engine's reads (search/engine/postings.py): a segment's postings and columns as arrays -------------
+
+def check_segment(leaf: Any) -> None:
+    """LayoutError unless a segment reader reads a segment of this codec (and not, say, one written by W3)."""
+    terms = getattr(leaf, "_terms", None)
+    if not isinstance(leaf, SegmentReader) or not isinstance(terms, NewsTermsReader):
+        raise LayoutError(f"not a segment of newsearch's codec: {type(leaf).__name__} / {type(terms).__name__}")
+
+
+def term_postings(leaf: Any, fieldname: str, btext: bytes) -> TermPostings | None:
+    """One term's postings in one segment (segment-local ids, deletions not applied); None when it has none."""
+    try:
+        return leaf._terms.term_postings(fieldname, btext, leaf.schema[fieldname].format)
+    except (TermNotFound, KeyError):
+        return None
+
+
+def field_terms(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, TermPostings]]:
+    """Every term of a field in one segment with its postings."""
+    if fieldname not in leaf.indexed_field_names():
+        return
+    for term, _info in leaf.iter_field(fieldname):
+        found = term_postings(leaf, fieldname, term)
+        if found is not None:
+            yield term, found
+
+
+def length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
+    """A segment's one-byte field lengths (Whoosh's lossy `length_to_byte`). All zero only when the segment keeps
+    no lengths column for the field (no document of it has the field: what `doc_field_length` answers too)."""
+    n = leaf.doc_count_all()
+    reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    values = np.zeros(n, dtype=np.uint8)  # documents after the last one with the field: length 0 (the default)
+    if reader is not None:
+        got = _column_bytes(reader, 1)
+        values[: len(got)] = got[:n]
+    return values
+
+
+def uint64_column(leaf: Any, fieldname: str, missing: int) -> np.ndarray:
+    """A segment's values of a fixed-width 8-byte column (a DATETIME's: big-endian uint64), `missing` where the
+    segment has no value."""
+    n = leaf.doc_count_all()
+    values = np.full(n, missing, dtype=np.uint64)
+    if leaf.has_column(fieldname):
+        got = _column_bytes(leaf.column_reader(fieldname, translate=False), 8).view(">u8")
+        values[: len(got)] = got[:n]
+    return values
+
+
+def _column_bytes(reader: Any, width: int) -> np.ndarray:
+    """The raw values of a fixed-width column, read in one go."""
+    if not isinstance(reader, columns.FixedBytesColumn.Reader) or reader._fixedlen != width:
+        raise LayoutError(f"not a fixed-width column of {width} bytes: {type(reader).__name__}")
+    return np.frombuffer(reader._dbfile.get(reader._basepos, reader._count * width), dtype=np.uint8)
+
+
+__all__ = ["LayoutError", "NewsCodec", "TermPostings", "check_segment", "field_terms", "length_bytes",
+           "term_postings", "uint64_column", "written_by_codec"]

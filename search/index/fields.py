@@ -23,6 +23,7 @@ from search.articles import Article
 
 _ARTICLE_ATTRIBUTES = {f.name for f in dataclasses.fields(Article)}
 ANALYSIS_VERSION = 1  # bump when the tokenizer (analysis.py) cuts words differently: old indexes must be rebuilt
+STORAGE_VERSION = 2  # bump when the codec (codec.py) lays postings out differently; 1 was Whoosh's own W3 codec
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class Registry:
                  for f in self.fields] + [(f.index_field, f.multi, f.stored) for f in self.facets]
         if not self.date_terms:
             shape.append(("published", "column only"))
-        return f"{ANALYSIS_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
+        return f"{ANALYSIS_VERSION}.{STORAGE_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
 
     @contextlib.contextmanager
     def registered(self, *extra: Field) -> Iterator[None]:

@@ -8,11 +8,11 @@ index (quote_fields.py) is built the same way from its own registry.
 
 from __future__ import annotations
 
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 
 from search.index.analysis import INDEX
+from search.index.codec import NewsCodec
 from search.index.fields import ARTICLES, Registry
 
 
@@ -40,15 +40,6 @@ def build_schema(registry: Registry = ARTICLES) -> Schema:
     return Schema(**fields)
 
 
-def codec() -> W3Codec:
-    """The codec every writer of ours uses: Whoosh's own (W3), without per-block length statistics.
-
-    Those statistics (each block's shortest and longest document) only tighten Whoosh's own block-skipping
-    bound; gathering them looks up every posting's field length while a segment is written, and for a field
-    with no lengths (facets, unscored fields) each lookup asks the disk whether the column exists: about a
-    fifth of a build's writing. Without them the bound stays an upper bound (a block's shortest length reads
-    as 0), so Whoosh's own searches return the same results. The codec is an ordinary W3Codec (pickled into
-    each segment as such), so any Whoosh opens the index."""
-    out = W3Codec()
-    out.length_stats = False
-    return out
+def codec() -> NewsCodec:
+    """The codec every writer of ours uses: newsearch's (codec.py), W3 with posting lists laid out as arrays."""
+    return NewsCodec()

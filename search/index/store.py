@@ -34,6 +34,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
 from search.errors import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated
+from search.index.codec import written_by_codec
 from search.index.fields import schema_version
 from search.index.quote_fields import QUOTES
 from search.index.schema import build_schema
@@ -95,14 +96,15 @@ class IndexStore:
         if build is None:
             raise IndexMissing(f"no index at {self.root}: run `newsearch index` first")
         outdated = IndexOutdated(f"the index in {build.name} was built by another version of newsearch (its "
-                                 "fields differ): run `newsearch index --full` to rebuild it from the corpus")
+                                 "fields or its storage differ): run `newsearch index --full` to rebuild it from "
+                                 "the corpus")
         try:
             ix = whoosh_index.open_dir(str(build))
         except ImportError as e:  # its pickled schema names analysis classes of ours that have moved
             raise outdated from e
         except Exception as e:  # a truncated or missing TOC shows as any of a dozen exceptions
             raise IndexDamaged(damaged_message(build, e)) from e
-        if not self._same_fields(build, ix):
+        if not self._same_fields(build, ix) or not written_by_codec(ix):
             raise outdated
         return ix
 
