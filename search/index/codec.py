@@ -3,29 +3,18 @@
 Whoosh's own W3 codec keeps each block of 128 postings as one zlib-compressed pickle of (ids, weights, values),
 so reading a term's document ids means unpickling its word positions too. This codec keeps everything else of
 W3 (terms table, per-document columns, stored fields, vectors, segments) and lays out each term's postings in a
-segment as one extent of the postings file (`.pst`):
+segment as one extent of the postings file, with its values (word positions) in a second file, `.pos`: the
+layout is layout.py's, and everything in it decodes with `np.frombuffer`.
 
-    header   "<4sIIBBBB": magic b"NSP1", n postings, n blocks, id width, weight width, values kind, widths
-    values   "<QI" (only when the term has values): where its values start in `.pos`, and their length
-    blocks   n blocks x "<IfBBxx": the block's last id, highest weight, shortest and longest length bytes
-    ids      n x id width: delta-coded document ids (the first from 0), 1, 2 or 4 bytes each
-    weights  n x weight width: 0 = every weight 1.0, 1 / 2 = whole numbers (u8 / u16), 4 = float32
-
-and its values in a separate stream (`.pos`), read only for phrases, proximity and snippets:
-
-    POSITIONS (Whoosh's `Positions` format): n counts, then every posting's positions delta-coded within it
-    OPAQUE (any other format with values): n + 1 offsets (u32), then the value strings end to end
-
-Everything decodes with `np.frombuffer` (+ `np.cumsum` for the deltas). Blocks are 128 postings, as in W3, so
-that Whoosh's own matchers skip by block quality as they do on W3. Whoosh reads the index through the classes
-here (`NewsLeafMatcher` gives Whoosh's Matcher interface), so `whoosh.index.open_dir`, Whoosh's Searcher and
-highlighter work on it unchanged; the codec is pickled into every segment, so opening an index needs newsearch
-importable. The engine reads the arrays directly (`TermPostings`).
+Whoosh reads the index through the classes here (`NewsLeafMatcher` gives Whoosh's Matcher interface), so
+`whoosh.index.open_dir`, Whoosh's Searcher and highlighter work on it unchanged, and Whoosh's own test suite
+passes on it (tests/whoosh_suite/); the codec is pickled into every segment, so opening an index needs
+newsearch importable. The engine reads the arrays directly, through the functions at the end of this module:
+the one place that reads Whoosh's storage below its public API.
 """
 
 from __future__ import annotations
 
-import struct
 from array import array
 from collections.abc import Iterator
 from typing import Any
@@ -38,24 +27,34 @@ from whoosh.codec.whoosh3 import (
     W3FieldWriter,
     W3LeafMatcher,
     W3PerDocReader,
+    W3PerDocWriter,
     W3PostingsWriter,
+    W3TermInfo,
     W3TermsReader,
     _lenfield,
 )
 from whoosh.reading import SegmentReader, TermNotFound
-from whoosh.system import unpack_uint
+from whoosh.system import pack_ushort, unpack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-MAGIC = b"NSP1"
-HEADER = struct.Struct("<4sIIBBBB")
-VALUES = struct.Struct("<QI")
-BLOCK = struct.Struct("<IfBBxx")
-BLOCK_DTYPE = np.dtype([("maxid", "<u4"), ("maxweight", "<f4"), ("minlen", "u1"), ("maxlen", "u1"), ("pad", "V2")])
-POS_EXT = ".pos"
-BLOCK_SIZE = 128
-NO_VALUES, POSITIONS, OPAQUE = 0, 1, 2
-_UINT = {1: "<u1", 2: "<u2", 4: "<u4"}
-_ARRAY = {1: "B", 2: "H", 4: "I"}
+from search.index.layout import (
+    _ARRAY,
+    BLOCK,
+    BLOCK_SIZE,
+    BYTE_TO_LENGTH,
+    HEADER,
+    MAGIC,
+    NO_VALUES,
+    OPAQUE,
+    POS_EXT,
+    POSITIONS,
+    VALUES,
+    LayoutError,
+    TermPostings,
+    _deltas,
+    _weights,
+    _width,
+)
 
 
 class NewsCodec(W3Codec):
@@ -68,6 +67,9 @@ class NewsCodec(W3Codec):
 
     def per_document_reader(self, storage: Any, segment: Any) -> NewsPerDocReader:
         return NewsPerDocReader(storage, segment)
+
+    def per_document_writer(self, storage: Any, segment: Any) -> NewsPerDocWriter:
+        return NewsPerDocWriter(self, storage, segment)
 
     def field_writer(self, storage: Any, segment: Any) -> NewsFieldWriter:
         return NewsFieldWriter(self, storage, segment)
@@ -83,6 +85,21 @@ class NewsCodec(W3Codec):
         postfile = segment.open_file(storage, self.POSTS_EXT)
         posfile = segment.open_file(storage, POS_EXT)
         return NewsTermsReader(self, tifile, storage.file_length(tiname), postfile, posfile)
+
+
+class NewsPerDocWriter(W3PerDocWriter):
+    """W3's per-document writer; `extra` fields (name, field, stored value, length) are added to the document
+    being written when it finishes (the batch writer's gathered text fields, batch.py)."""
+
+    def __init__(self, codec: NewsCodec, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        self.extra: list[tuple[str, Any, Any, int]] = []
+
+    def finish_doc(self) -> None:
+        for name, field, value, length in self.extra:
+            self.add_field(name, field, value, length)
+        self.extra = []
+        super().finish_doc()
 
 
 class NewsPerDocReader(W3PerDocReader):
@@ -111,6 +128,16 @@ class NewsFieldWriter(W3FieldWriter):
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
         self._postwriter = self._codec.postings_writer(self._postfile, posfile=self._posfile)
+
+    def add_term(self, btext: bytes, header: bytes, body: bytes, positions: bytes, stats: Any) -> None:
+        """One term of the field being written, already laid out (layout.encode_terms)."""
+        start = self._postfile.tell()
+        self._postfile.write(header + VALUES.pack(self._posfile.tell(), len(positions)) + body)
+        self._posfile.write(positions)
+        ti = W3TermInfo(weight=stats.weight, df=stats.df, minlength=stats.minlength, maxlength=stats.maxlength,
+                        maxweight=stats.maxweight, minid=stats.minid, maxid=stats.maxid)
+        ti.set_extent(start, self._postfile.tell() - start)
+        self._tindex.add(pack_ushort(self._fieldid) + btext, ti.to_bytes())
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         super().add_postings(schema, _Lengths(lengths, schema) if isinstance(lengths, W3PerDocReader) else lengths,
@@ -168,10 +195,6 @@ def _extent(terminfo: Any) -> tuple[int, int]:
     slip W3 never meets: it finds its blocks' ends in the blocks.)"""
     offset, length = terminfo.extent()
     return offset, length[0] if isinstance(length, tuple) else length
-
-
-def _width(top: int) -> int:
-    return 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
 
 
 class NewsPostingsWriter(W3PostingsWriter):
@@ -276,105 +299,6 @@ class _Block:
         return max(self._weights)
 
 
-def _deltas(ids: Any) -> tuple[bytes, int]:
-    deltas = [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))] if ids else []
-    width = _width(max(deltas, default=0))
-    return array(_ARRAY[width], deltas).tobytes(), width
-
-
-def _weights(weights: Any) -> tuple[bytes, int]:
-    if all(w == 1.0 for w in weights):
-        return b"", 0
-    if all(w == int(w) and 0 <= w < 1 << 16 for w in weights):
-        width = _width(int(max(weights)))
-        return array(_ARRAY[width], [int(w) for w in weights]).tobytes(), width
-    return array("f", weights).tobytes(), 4
-
-
-class TermPostings:
-    """One term's postings in one segment, as arrays: what the engine and the matcher read."""
-
-    def __init__(self, extent: bytes, posfile: Any, format_: Any) -> None:
-        magic, self.n, nblocks, idw, ww, self.kind, vw = HEADER.unpack_from(extent)
-        if magic != MAGIC:
-            raise LayoutError(f"not a newsearch posting list (magic {magic!r})")
-        at = HEADER.size
-        self._values_at = (0, 0)
-        if self.kind != NO_VALUES:
-            self._values_at = VALUES.unpack_from(extent, at)
-            at += VALUES.size
-        self.blocks = np.frombuffer(extent, BLOCK_DTYPE, nblocks, at)
-        at += nblocks * BLOCK.size
-        self._deltas = np.frombuffer(extent, _UINT[idw], self.n, at)
-        at += self.n * idw
-        self._weight_bytes = (extent, ww, at)
-        self._vw, self._posfile, self.format = vw, posfile, format_
-        self._ids: np.ndarray | None = None
-        self._weights: np.ndarray | None = None
-        self._values: tuple[np.ndarray, np.ndarray] | bytes | None = None
-
-    @property
-    def ids(self) -> np.ndarray:
-        """Segment-local document numbers (int64), ascending."""
-        if self._ids is None:
-            self._ids = np.cumsum(self._deltas, dtype=np.int64)
-        return self._ids
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Each posting's weight (float32): the term frequency for a field without boosts."""
-        if self._weights is None:
-            extent, ww, at = self._weight_bytes
-            if ww == 0:
-                self._weights = np.ones(self.n, dtype=np.float32)
-            else:
-                self._weights = np.frombuffer(extent, _UINT[ww] if ww < 4 else "<f4", self.n, at).astype(np.float32)
-        return self._weights
-
-    def positions(self) -> tuple[np.ndarray, np.ndarray]:
-        """(counts, positions): each posting's number of positions, and all positions end to end (int64)."""
-        if self.kind != POSITIONS:
-            raise LayoutError("this posting list has no positions of its own")
-        counts, deltas = self._position_arrays()
-        starts = np.repeat(np.cumsum(counts) - counts, counts)
-        running = np.cumsum(deltas, dtype=np.int64)
-        base = np.concatenate(([0], running))[starts]  # each posting's deltas start again from 0
-        return counts.astype(np.int64), running - base
-
-    def _position_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._values is None:
-            at, length = self._values_at
-            data = self._posfile.get(at, length)
-            cw, pw = self._vw >> 4, self._vw & 15
-            counts = np.frombuffer(data, _UINT[cw], self.n)
-            deltas = np.frombuffer(data, _UINT[pw], int(counts.sum()), self.n * cw)
-            self._values = (counts, deltas)
-        return self._values  # type: ignore[return-value]
-
-    def values(self, lo: int, hi: int) -> list[Any]:
-        """Whoosh's value strings of postings lo..hi (for Whoosh's matchers)."""
-        if self.kind == NO_VALUES:
-            return [None if self.format.fixed_value_size() == 0 else b""] * (hi - lo)
-        if self.kind == POSITIONS:
-            counts, poses = self.positions()
-            ends = np.cumsum(counts)
-            flat = poses.tolist()
-            return [self.format.encode(flat[e - c:e]) for c, e in zip(counts[lo:hi].tolist(), ends[lo:hi].tolist(),
-                                                                         strict=True)]
-        if self._values is None:
-            at, length = self._values_at
-            self._values = self._posfile.get(at, length)
-        data: bytes = self._values  # type: ignore[assignment]
-        offsets = np.frombuffer(data, "<u4", self.n + 1)
-        base = (self.n + 1) * 4
-        return [data[base + a:base + b] for a, b in zip(offsets[lo:hi].tolist(), offsets[lo + 1:hi + 1].tolist(),
-                                                         strict=True)]
-
-
-class LayoutError(RuntimeError):
-    """Storage that is not this codec's (an index written by another codec, or damaged)."""
-
-
 class NewsLeafMatcher(W3LeafMatcher):
     """Whoosh's Matcher interface over one term's extent, block by block (W3LeafMatcher's logic, this layout)."""
 
@@ -465,8 +389,12 @@ def field_terms(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, TermPostings
 def length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
     """A segment's one-byte field lengths (Whoosh's lossy `length_to_byte`). All zero only when the segment keeps
     no lengths column for the field (no document of it has the field: what `doc_field_length` answers too)."""
-    n = leaf.doc_count_all()
-    reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    return perdoc_length_bytes(leaf._perdoc, fieldname, leaf.doc_count_all())
+
+
+def perdoc_length_bytes(perdoc: Any, fieldname: str, n: int) -> np.ndarray:
+    """The one-byte field lengths of a per-document reader's n documents (length_bytes; the batch writer)."""
+    reader = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     values = np.zeros(n, dtype=np.uint8)  # documents after the last one with the field: length 0 (the default)
     if reader is not None:
         got = _column_bytes(reader, 1)
@@ -492,5 +420,5 @@ def _column_bytes(reader: Any, width: int) -> np.ndarray:
     return np.frombuffer(reader._dbfile.get(reader._basepos, reader._count * width), dtype=np.uint8)
 
 
-__all__ = ["LayoutError", "NewsCodec", "TermPostings", "check_segment", "field_terms", "length_bytes",
-           "term_postings", "uint64_column", "written_by_codec"]
+__all__ = ["BYTE_TO_LENGTH", "LayoutError", "NewsCodec", "TermPostings", "check_segment", "field_terms",
+           "length_bytes", "perdoc_length_bytes", "term_postings", "uint64_column", "written_by_codec"]

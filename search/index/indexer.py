@@ -146,7 +146,7 @@ class Indexer:
         build, ix, quotes = self.store.create_build()
         try:
             manifest: dict[str, dict[str, Any]] = {}
-            writer = full_writer(ix, found, self.workers, quotes)
+            writer = full_writer(ix, quotes)
             with committing(writer):
                 docs, unread = add_all(writer, self._read(found, progress, stop, excluded), report, manifest)
                 report.kept = carry_over(writer, prev, unread, found, manifest)

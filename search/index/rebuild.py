@@ -8,38 +8,51 @@ could not read, copied over from the previous build.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
+from search.index.batch import MAX_TOKENS, NewsWriter
 from search.index.documents import DocumentError, article, document
 from search.index.previous import Previous
 from search.index.reading import FileResult
 from search.index.report import IndexReport
-from search.index.schema import codec
 from search.index.writing import PairWriter, Poisoned, add_documents
 from search.ingest import Walk
 
 
-def full_writer(ix: Any, found: Walk, workers: int, quotes: Any) -> PairWriter:
-    """The writer of a new build (its articles and its quotes): one writer process per worker for a corpus worth
-    it, else one, for each of the two indexes."""
-    # A full build indexes in `workers` writer processes (one segment each): the writers, not the reading,
-    # are where the time goes, for a corpus worth it.
-    size = sum(st.st_size for _, f in found.files if (st := _stat(f)))
-    procs = workers if workers > 1 and size > 2 * 1024 * 1024 else 1
-    return PairWriter(_writer(ix, procs), _writer(quotes, procs))
+def full_writer(ix: Any, quotes: Any) -> PairWriter:
+    """The writer of a new build (its articles and its quotes)."""
+    return PairWriter(SegmentingWriter(ix), SegmentingWriter(quotes))
 
 
-def _writer(ix: Any, procs: int) -> Any:
-    """A writer for one of the build's indexes. Segments are written as separate files, not one compound file:
-    Whoosh reads a compound segment by copying its parts onto the heap (2.7 GB at a million articles), separate
-    files it reads from the page cache."""
-    if procs > 1:
-        return ix.writer(limitmb=256, procs=procs, multisegment=True, compound=False, codec=codec(),
-                         subargs={"limitmb": 256, "compound": False, "codec": codec()})
-    return ix.writer(limitmb=256, compound=False, codec=codec())
+class SegmentingWriter:
+    """newsearch's writer (batch.py) into a new build, starting a new segment whenever the words gathered
+    reach batch.MAX_TOKENS, so that its arrays stay bounded however big the corpus. The build is not live
+    until activated, so its intermediate commits are seen by no one; none merges (each segment is written
+    once). Segments are separate files, not one compound file: Whoosh reads a compound segment by copying its
+    parts onto the heap (2.7 GB at a million articles), separate files it reads from the page cache."""
+
+    def __init__(self, ix: Any) -> None:
+        self.ix = ix
+        self.writer = self._new()
+
+    def _new(self) -> NewsWriter:
+        return NewsWriter(self.ix, limitmb=256, compound=False)
+
+    def add_document(self, **fields: Any) -> None:
+        if self.writer.tokens >= MAX_TOKENS:
+            self.writer.commit(merge=False)
+            self.writer = self._new()
+        self.writer.add_document(**fields)
+
+    def delete_by_term(self, fieldname: str, text: str) -> None:
+        self.writer.delete_by_term(fieldname, text)
+
+    def commit(self, **_kwargs: Any) -> None:
+        self.writer.commit(merge=False)
+
+    def cancel(self) -> None:
+        self.writer.cancel()
 
 
 def add_all(writer: Any, results: Iterable[FileResult], report: IndexReport,
@@ -92,10 +105,3 @@ def carry_over(writer: Any, prev: Previous, unread: list[str], found: Walk,
     except Exception:  # the previous build is damaged too: nothing to copy from it
         return kept
     return kept
-
-
-def _stat(path: Path) -> os.stat_result | None:
-    try:
-        return path.stat()
-    except OSError:
-        return None

@@ -12,7 +12,6 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 
 from search.index.analysis import INDEX
-from search.index.codec import NewsCodec
 from search.index.fields import ARTICLES, Registry
 
 
@@ -38,8 +37,3 @@ def build_schema(registry: Registry = ARTICLES) -> Schema:
     if not registry.date_terms:
         fields["published"].indexed = False  # stored and in its column, no terms
     return Schema(**fields)
-
-
-def codec() -> NewsCodec:
-    """The codec every writer of ours uses: newsearch's (codec.py), W3 with posting lists laid out as arrays."""
-    return NewsCodec()

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.errors import IndexDamaged, NewsearchError
+from search.index.batch import NewsWriter
 from search.index.previous import Previous
 from search.index.reading import FileResult, stat_entry, unchanged
 from search.index.report import IndexReport
-from search.index.schema import codec
 from search.index.store import damaged_message
 from search.index.writing import WRITE_ERRNOS, PairWriter, add_documents
 from search.ingest import Walk
@@ -59,8 +59,8 @@ class Update:
         """A writer into the live build (its articles, and its quote index when it has one); a build whose
         segments cannot be read is said to be damaged."""
         try:
-            writer = PairWriter(prev.ix.writer(timeout=10.0, delay=0.1, compound=False, codec=codec()),
-                                quotes.writer(timeout=10.0, delay=0.1, compound=False, codec=codec())
+            writer = PairWriter(NewsWriter(prev.ix, timeout=10.0, delay=0.1, compound=False),
+                                NewsWriter(quotes, timeout=10.0, delay=0.1, compound=False)
                                 if quotes is not None else None)
             indexed = prev.ix.reader()
         except NewsearchError:
