@@ -353,13 +353,10 @@ class NewsLeafMatcher(W3LeafMatcher):
 
 
 def written_by_codec(ix: Any) -> bool:
-    """Whether every segment of an index was written by this codec (a build from before it was W3's)."""
-    with ix.reader() as reader:
-        return all(isinstance(leaf.segment().codec(), NewsCodec) for leaf, _ in reader.leaf_readers()
-                   if isinstance(leaf, SegmentReader))
+    """Whether every segment of an index was written by this codec (a build from before it was W3's), as its
+    table of contents says (no segment is opened)."""
+    return all(isinstance(segment.codec(), NewsCodec) for segment in ix._segments())
 
-
-# -- the engine's reads (search/engine/postings.py): a segment's postings and columns as arrays -------------
 
 def check_segment(leaf: Any) -> None:
     """LayoutError unless a segment reader reads a segment of this codec (and not, say, one written by W3)."""
