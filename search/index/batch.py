@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from whoosh import formats
+from whoosh import fields, formats
+from whoosh.analysis import IDTokenizer
 from whoosh.writing import SegmentWriter
 
 from search.index.analysis import INDEX, WORD, fold
@@ -30,7 +31,9 @@ MAX_TOKENS = 40_000_000  # words gathered in a segment before the build starts a
 
 
 class FieldWords:
-    """One text field's words in a segment: term numbers, documents and positions."""
+    """One field's words in a segment: term numbers, documents and (for text) positions."""
+
+    positional = True
 
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
@@ -51,6 +54,11 @@ class FieldWords:
 
     def add_postings(self, items: Iterable[tuple[str, bytes, int, float, bytes]], fmt: Any) -> None:
         """Add postings Whoosh put in its pool (a merged segment's: `add_reader`), word positions and all."""
+        if not self.positional:
+            for _, btext, docnum, _, _ in items:
+                self.tids.append(self.vocab.setdefault(btext.decode("utf-8"), len(self.vocab)))
+                self.docs.append(docnum)
+            return
         vocab = self.vocab
         for _, btext, docnum, _, value in items:
             poses = fmt.decode_positions(value)
@@ -65,14 +73,25 @@ class FieldWords:
             del a[keep:]
 
 
+class FieldIds(FieldWords):
+    """One ID field's values in a segment (Whoosh's ID: the whole value is the term; Existence: no positions)."""
+
+    positional = False
+
+    def add(self, docnum: int, text: str) -> int:
+        self.tids.append(self.vocab.setdefault(text, len(self.vocab)))
+        self.docs.append(docnum)
+        return 0
+
+
 class NewsWriter(SegmentWriter):
     """A SegmentWriter whose text fields with positions are gathered as arrays (module docstring)."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         kwargs.setdefault("codec", NewsCodec())
         super().__init__(ix, **kwargs)
-        self.words: dict[str, FieldWords] = {name: FieldWords() for name, field in self.schema.items()
-                                             if _gathered(field)}
+        self.words: dict[str, FieldWords] = {name: kind() for name, field in self.schema.items()
+                                             if (kind := _gathered(field)) is not None}
 
     @property
     def tokens(self) -> int:
@@ -82,7 +101,7 @@ class NewsWriter(SegmentWriter):
     def add_document(self, **fields: Any) -> None:
         if any(k.startswith("_") for k in fields):
             raise ValueError("newsearch's writer takes no _boost or _stored_ arguments")
-        gathered = {k: v for k, v in fields.items() if k in self.words and v is not None}
+        gathered = {k: v for k, v in fields.items() if k in self.words and isinstance(v, str)}
         if not gathered:
             super().add_document(**fields)
             return
@@ -123,12 +142,21 @@ class NewsWriter(SegmentWriter):
             return
         lengths = perdoc_length_bytes(pdr, fieldname, self.docnum)
         fw.start_field(fieldname, self.schema[fieldname])
-        for term in encode_terms(words.vocab, words.tids, words.docs, words.pos, lengths):
+        pos = words.pos if words.positional else None
+        for term in encode_terms(words.vocab, words.tids, words.docs, pos, lengths):
             fw.add_term(*term)
         fw.finish_field()
 
 
-def _gathered(field: Any) -> bool:
-    """A text field of ours with positions: newsearch's tokenizer, Whoosh's Positions format, nothing else."""
-    return (field.indexed and getattr(field, "analyzer", None) == INDEX and type(field.format) is formats.Positions
-            and field.format.field_boost == 1.0 and not field.vector and not field.separate_spelling())
+def _gathered(field: Any) -> type[FieldWords] | None:
+    """How a field's words are gathered: a text field of ours with positions (newsearch's tokenizer, Whoosh's
+    Positions format) or a plain ID field (the value is the term); None for Whoosh's own path."""
+    if not field.indexed or field.vector or field.separate_spelling() or field.column_type is not None:
+        return None
+    if (getattr(field, "analyzer", None) == INDEX and type(field.format) is formats.Positions
+            and field.format.field_boost == 1.0):
+        return FieldWords
+    if (type(field) is fields.ID and type(field.analyzer) is IDTokenizer and type(field.format) is formats.Existence
+            and field.format.field_boost == 1.0 and not field.scorable):
+        return FieldIds
+    return None

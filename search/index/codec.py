@@ -129,11 +129,14 @@ class NewsFieldWriter(W3FieldWriter):
         super().start_field(fieldname, fieldobj)
         self._postwriter = self._codec.postings_writer(self._postfile, posfile=self._posfile)
 
-    def add_term(self, btext: bytes, header: bytes, body: bytes, positions: bytes, stats: Any) -> None:
+    def add_term(self, btext: bytes, header: bytes, body: bytes, positions: bytes | None, stats: Any) -> None:
         """One term of the field being written, already laid out (layout.encode_terms)."""
         start = self._postfile.tell()
-        self._postfile.write(header + VALUES.pack(self._posfile.tell(), len(positions)) + body)
-        self._posfile.write(positions)
+        if positions is None:
+            self._postfile.write(header + body)
+        else:
+            self._postfile.write(header + VALUES.pack(self._posfile.tell(), len(positions)) + body)
+            self._posfile.write(positions)
         ti = W3TermInfo(weight=stats.weight, df=stats.df, minlength=stats.minlength, maxlength=stats.maxlength,
                         maxweight=stats.maxweight, minid=stats.minid, maxid=stats.maxid)
         ti.set_extent(start, self._postfile.tell() - start)

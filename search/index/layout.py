@@ -156,18 +156,18 @@ class TermStats:
             setattr(self, name, v)
 
 
-def encode_terms(vocab: dict[str, int], tids: Any, docs: Any, pos: Any, length_bytes: np.ndarray,
-                 ) -> Iterator[tuple[bytes, bytes, bytes, bytes, TermStats]]:
+def encode_terms(vocab: dict[str, int], tids: Any, docs: Any, pos: Any | None, length_bytes: np.ndarray,
+                 ) -> Iterator[tuple[bytes, bytes, bytes, bytes | None, TermStats]]:
     """A field's terms, in order, each as (term bytes, its extent's header, the rest of its extent after the
-    values pointer, its positions for `.pos`, its statistics), from every word occurrence: term number,
-    document, position (arrays of equal length). length_bytes: each document's length in the field as Whoosh
-    keeps it (one byte, `length_to_byte`)."""
+    values pointer, its positions for `.pos` (None for a field without positions: Whoosh's Existence format),
+    its statistics), from every word occurrence: term number, document, position (arrays of equal length).
+    length_bytes: each document's length in the field as Whoosh keeps it (one byte, `length_to_byte`)."""
     words = sorted((w.encode("utf-8"), i) for w, i in vocab.items())
     rank = np.empty(len(words), dtype=np.int64)
     rank[[i for _, i in words]] = np.arange(len(words))
     r = rank[np.frombuffer(tids, dtype=np.uint32)]
     d = np.frombuffer(docs, dtype=np.uint32).astype(np.int64)
-    p = np.frombuffer(pos, dtype=np.uint32).astype(np.int64)
+    p = np.frombuffer(pos, dtype=np.uint32).astype(np.int64) if pos is not None else np.zeros(len(r), np.int64)
     order = np.lexsort((p, d, r))
     r, d, p = r[order], d[order], p[order]
     n = len(r)
@@ -182,11 +182,67 @@ def encode_terms(vocab: dict[str, int], tids: Any, docs: Any, pos: Any, length_b
     tstarts = np.flatnonzero(new_term)  # each term's first posting
     iddeltas = pdoc - np.where(new_term, 0, np.concatenate(([0], pdoc[:-1])))
     plen = length_bytes.astype(np.int64)[pdoc]
-    bounds = np.append(tstarts, len(starts)).tolist()
     tok = np.append(starts, n)
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
-        yield words[int(prank[lo])][0], *_term(iddeltas[lo:hi], pdoc[lo:hi], freqs[lo:hi], plen[lo:hi],
-                                               pdeltas[tok[lo]:tok[hi]])
+    small = _SmallTerms(tstarts, iddeltas, pdoc, freqs, plen, tok, pdeltas if pos is not None else None)
+    bounds = np.append(tstarts, len(starts)).tolist()
+    for t, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        if hi - lo <= BLOCK_SIZE:  # one block: from the field-wide arrays, no numpy call of its own
+            yield words[int(prank[lo])][0], *small.term(t, lo, hi)
+        else:
+            yield words[int(prank[lo])][0], *_term(iddeltas[lo:hi], pdoc[lo:hi], freqs[lo:hi], plen[lo:hi],
+                                                   pdeltas[tok[lo]:tok[hi]] if pos is not None else None)
+
+
+def _widths(top: np.ndarray) -> list[int]:
+    return np.where(top < 1 << 8, 1, np.where(top < 1 << 16, 2, 4)).tolist()
+
+
+class _SmallTerms:
+    """A field's terms of one block each (most terms), laid out from field-wide arrays: the per-term maxima
+    and sums by `reduceat`, each array encoded once per width and sliced."""
+
+    def __init__(self, tstarts: np.ndarray, iddeltas: np.ndarray, ids: np.ndarray, freqs: np.ndarray,
+                 lengths: np.ndarray, tok: np.ndarray, pdeltas: np.ndarray | None) -> None:
+        ends = np.append(tstarts[1:], len(ids)) - 1
+        nonzero = np.where(lengths > 0, lengths, NO_LENGTH)
+        self.idw = _widths(np.maximum.reduceat(iddeltas, tstarts))
+        top = np.maximum.reduceat(freqs, tstarts)
+        self.top, self.cw = top.tolist(), _widths(top)
+        self.total = np.add.reduceat(freqs, tstarts).tolist()
+        minlen = np.minimum.reduceat(nonzero, tstarts)
+        self.minbyte = np.where(minlen == NO_LENGTH, 0, minlen).tolist()
+        self.maxbyte = np.maximum.reduceat(lengths, tstarts).tolist()
+        self.first, self.last = ids[tstarts].tolist(), ids[ends].tolist()
+        self.tok = tok.tolist()
+        self.arrays = {"ids": iddeltas, "freqs": freqs}
+        self.pw: list[int] | None = None
+        if pdeltas is not None:
+            self.arrays["pos"] = pdeltas
+            self.pw = _widths(np.maximum.reduceat(pdeltas, tok[tstarts]))
+        self._encoded: dict[tuple[str, int], bytes] = {}
+
+    def _bytes(self, name: str, width: int, lo: int, hi: int) -> bytes:
+        key = (name, width)
+        if key not in self._encoded:
+            self._encoded[key] = self.arrays[name].astype(_UINT[width]).tobytes()
+        return self._encoded[key][lo * width:hi * width]
+
+    def term(self, t: int, lo: int, hi: int) -> tuple[bytes, bytes, bytes | None, TermStats]:
+        npost, idw, top = hi - lo, self.idw[t], self.top[t]
+        ww = 0 if top == 1 else self.cw[t] if top < 1 << 16 else 4
+        weights = b"" if ww == 0 else self._bytes("freqs", ww, lo, hi) if ww < 4 else \
+            self.arrays["freqs"][lo:hi].astype("<f4").tobytes()
+        minbyte, maxbyte = self.minbyte[t], self.maxbyte[t]
+        body = BLOCK.pack(self.last[t], float(top), minbyte, maxbyte) + self._bytes("ids", idw, lo, hi) + weights
+        if self.pw is None:
+            header, positions = HEADER.pack(MAGIC, npost, 1, idw, ww, NO_VALUES, 0), None
+        else:
+            cw, pw = self.cw[t], self.pw[t]
+            header = HEADER.pack(MAGIC, npost, 1, idw, ww, POSITIONS, cw << 4 | pw)
+            positions = self._bytes("freqs", cw, lo, hi) + self._bytes("pos", pw, self.tok[lo], self.tok[hi])
+        stats = TermStats(float(self.total[t]), npost, int(BYTE_TO_LENGTH[minbyte]) if minbyte else 0,
+                          int(BYTE_TO_LENGTH[maxbyte]), float(top), self.first[t], self.last[t])
+        return header, body, positions, stats
 
 
 def _uint(values: np.ndarray) -> tuple[bytes, int]:
@@ -194,8 +250,8 @@ def _uint(values: np.ndarray) -> tuple[bytes, int]:
     return values.astype(_UINT[w]).tobytes(), w
 
 
-def _term(iddeltas: np.ndarray, ids: np.ndarray, freqs: np.ndarray, lengths: np.ndarray, pdeltas: np.ndarray,
-          ) -> tuple[bytes, bytes, bytes, TermStats]:
+def _term(iddeltas: np.ndarray, ids: np.ndarray, freqs: np.ndarray, lengths: np.ndarray,
+          pdeltas: np.ndarray | None) -> tuple[bytes, bytes, bytes | None, TermStats]:
     """One term's extent header, the rest of its extent after the values pointer, its positions, its
     statistics."""
     npost = len(ids)
@@ -211,10 +267,12 @@ def _term(iddeltas: np.ndarray, ids: np.ndarray, freqs: np.ndarray, lengths: np.
     id_bytes, idw = _uint(iddeltas)
     top = int(freqs.max())
     weights, ww = (b"", 0) if top == 1 else _uint(freqs) if top < 1 << 16 else (freqs.astype("<f4").tobytes(), 4)
-    counts, cw = _uint(freqs)
-    deltas, pw = _uint(pdeltas)
-    header = HEADER.pack(MAGIC, npost, nblocks, idw, ww, POSITIONS, cw << 4 | pw)
+    if pdeltas is None:  # Existence: no values at all
+        header, positions = HEADER.pack(MAGIC, npost, nblocks, idw, ww, NO_VALUES, 0), None
+    else:
+        (counts, cw), (deltas, pw) = _uint(freqs), _uint(pdeltas)
+        header, positions = HEADER.pack(MAGIC, npost, nblocks, idw, ww, POSITIONS, cw << 4 | pw), counts + deltas
     minbyte = int(nonzero.min())
     stats = TermStats(float(freqs.sum()), npost, 0 if minbyte == NO_LENGTH else int(BYTE_TO_LENGTH[minbyte]),
                       int(BYTE_TO_LENGTH[int(lengths.max())]), float(top), int(ids[0]), int(ids[-1]))
-    return header, blocks.tobytes() + id_bytes + weights, counts + deltas, stats
+    return header, blocks.tobytes() + id_bytes + weights, positions, stats
