@@ -1,4 +1,4 @@
-"""Performance benchmark: newsearch (Indexer + Engine) side by side with a naive Whoosh baseline.
+"""Performance benchmark: newsearch (Indexer + Engine) beside a naive Whoosh baseline and SQLite FTS5.
 
 For each corpus size it measures, in one run:
 - index build rate (docs/s, wall clock, reading and parsing the files included) and index size on disk;
@@ -14,12 +14,18 @@ MultifieldParser over headline+body (the same query strings: the mix only uses s
 `search(q, limit=10)` and `hit.highlights("body")` for each hit. It IGNORES the section/date filters and
 computes no facets and no total (so it does strictly less work per query than ours).
 
+The embedded-engine reference, SQLite FTS5 (fts5.py): headline + body with section and published as unindexed
+columns; each query in FTS5's syntax with the filters as WHERE clauses, the top 10 by bm25() with highlight()
+and snippet(), and the exact total by count(*) (facets aside, ours' work); its totals are compared with ours'.
+`--systems` picks which of ours, naive, fts5 run (default: all three).
+
 Sizes: bbc (the BBC folder as is, 2,225 .txt files), reuters (Reuters-21578 converted to 22 JSONL files,
 20,841 articles), 120k and 1m (synthetic, see corpora.py). Corpora and indexes go under --work.
 The query mix is drawn by query_mix.py (make_mix, importable from here too).
 
     python bench/search_bench.py --sizes bbc,reuters,120k --json /tmp/newsearch-bench/results.json
     python bench/search_bench.py --sizes 120k --reuse --profile     # cProfile of queries + a 5,000-doc build
+    python bench/search_bench.py --sizes reuters --systems ours,fts5
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ import json
 import os
 import pstats
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -45,9 +50,12 @@ if str(ROOT) not in sys.path:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402 - bench/ sibling module
+import fts5  # noqa: E402 - bench/ sibling module
+from measure import clocks, query_result, reset_peak, vm  # noqa: E402 - bench/ sibling module
 from query_mix import make_mix  # noqa: E402 - bench/ sibling module; importable from here as before
 
 SIZES = {"bbc": None, "reuters": None, "120k": 120_000, "1m": 1_000_000}
+SYSTEMS = ("ours", "naive", "fts5")
 WARMUP = 20  # queries run before the measured mix (not measured), after the searcher is open
 
 
@@ -66,24 +74,7 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
-# -- phases (each in its own subprocess) --------------------------------------------------------------
-def _vm(key: str) -> int:
-    """A /proc/self/status value in bytes (VmRSS, VmHWM)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def _reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False when the kernel refuses."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
+# -- phases (each in its own subprocess; FTS5's are in fts5.py) ---------------------------------------
 def phase_build_ours(corpus: Path, index: Path, workers: int | None = None) -> dict[str, Any]:
     from search.config import Settings
     from search.index.indexer import Indexer
@@ -122,16 +113,6 @@ def phase_build_naive(corpus: Path, index: Path) -> dict[str, Any]:
             "index_bytes": du(index)}
 
 
-def _latency_stats(lat: list[float]) -> dict[str, float]:
-    lat = sorted(lat)
-
-    def pct(p: float) -> float:
-        return round(lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))], 2)
-
-    return {"p50": pct(50), "p95": pct(95), "p99": pct(99), "mean": round(statistics.fmean(lat), 2),
-            "max": round(lat[-1], 2)}
-
-
 def phase_query_ours(index: Path, mix_file: Path, profile_out: Path | None = None) -> dict[str, Any]:
     from search.config import Settings
     from search.engine.engine import Engine
@@ -139,8 +120,8 @@ def phase_query_ours(index: Path, mix_file: Path, profile_out: Path | None = Non
 
     mix = json.loads(mix_file.read_text())
     warm, mix = mix[:WARMUP], mix[WARMUP:]
-    base = _vm("VmRSS")
-    reset = _reset_peak()
+    base = vm("VmRSS")
+    reset = reset_peak()
     eng = Engine(Settings.from_env(index=index))
     t0 = time.perf_counter()
     eng.view()
@@ -149,23 +130,25 @@ def phase_query_ours(index: Path, mix_file: Path, profile_out: Path | None = Non
                                 date_to=m.get("date_to"), page_size=10) for m in warm + mix]
     for r in reqs[:WARMUP]:
         eng.search(r)
-    lat, kinds, totals, zero, snippets = [], [], [], 0, 0
+    lat, cpu, kinds, totals, relaxed, snippets = [], [], [], [], [], 0
     prof = cProfile.Profile() if profile_out else None
     for m, r in zip(mix, reqs[WARMUP:], strict=True):
         if prof:
             prof.enable()
-        t = time.perf_counter()
+        t, c = clocks()
         res = eng.search(r)
-        lat.append((time.perf_counter() - t) * 1000)
+        t_end, c_end = clocks()
+        lat.append(t_end - t)
+        cpu.append(c_end - c)
         if prof:
             prof.disable()
         kinds.append(m["kind"])
         totals.append(res.total)
-        zero += res.total == 0
+        relaxed.append(res.relaxed)
         snippets += sum(1 for h in res.results if h.snippets)
     if prof:
         _dump_profile(prof, profile_out)
-    return _query_result(lat, kinds, base, reset, open_ms, totals, zero, snippets)
+    return query_result(lat, kinds, base, reset, open_ms, totals, snippets, cpu, relaxed=relaxed)
 
 
 def phase_query_naive(index: Path, mix_file: Path) -> dict[str, Any]:
@@ -174,8 +157,8 @@ def phase_query_naive(index: Path, mix_file: Path) -> dict[str, Any]:
 
     mix = json.loads(mix_file.read_text())
     warm, mix = mix[:WARMUP], mix[WARMUP:]
-    base = _vm("VmRSS")
-    reset = _reset_peak()
+    base = vm("VmRSS")
+    reset = reset_peak()
     t0 = time.perf_counter()
     ix = wi.open_dir(str(index))
     parser = MultifieldParser(["headline", "body"], ix.schema)
@@ -189,29 +172,17 @@ def phase_query_naive(index: Path, mix_file: Path) -> dict[str, Any]:
 
     for m in warm:
         one(m["q"])
-    lat, kinds, totals, zero, snippets = [], [], [], 0, 0
+    lat, cpu, kinds, totals, snippets = [], [], [], [], 0
     for m in mix:
-        t = time.perf_counter()
+        t, c = clocks()
         found, snips = one(m["q"])
-        lat.append((time.perf_counter() - t) * 1000)
+        t_end, c_end = clocks()
+        lat.append(t_end - t)
+        cpu.append(c_end - c)
         kinds.append(m["kind"])
         totals.append(found)
-        zero += found == 0
         snippets += snips
-    return _query_result(lat, kinds, base, reset, open_ms, totals, zero, snippets)
-
-
-def _query_result(lat, kinds, base, reset, open_ms, totals, zero, snippets) -> dict[str, Any]:
-    peak = _vm("VmHWM")
-    anon, mapped = _vm("RssAnon"), _vm("RssFile")  # at the end: heap vs file pages (Whoosh mmaps the index)
-    by_kind = {}
-    for k in dict.fromkeys(kinds):
-        by_kind[k] = _latency_stats([x for x, kk in zip(lat, kinds, strict=True) if kk == k])
-    return {**_latency_stats(lat), "queries": len(lat), "open_ms": round(open_ms, 1), "rss_base": base,
-            "rss_peak": peak, "rss_delta": peak - base if reset else None, "peak_reset": reset,
-            "rss_anon_end": anon, "rss_file_end": mapped, "zero_hits": zero,
-            "median_total": statistics.median(totals), "snippets": snippets,
-            "by_kind": by_kind}
+    return query_result(lat, kinds, base, reset, open_ms, totals, snippets, cpu)
 
 
 def phase_profile_build(corpus: Path, index: Path, out: Path, n: int = 5000) -> dict[str, Any]:
@@ -271,7 +242,7 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     mix = make_mix(folder, args.queries + WARMUP)
     mix_file.write_text(json.dumps(mix, indent=0))
     out["mix"] = dict(Counter(m["kind"] for m in mix[WARMUP:]))
-    systems = ["ours"] + ([] if size in args.skip_naive_at else ["naive"])
+    systems = [s for s in args.systems if s != "naive" or size not in args.skip_naive_at]
     for system in systems:
         index = idx / system
         saved = idx / f"build-{system}.json"
@@ -288,6 +259,12 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
         out[system] = {"build": build, "query": query}
         if system == "naive" and args.delete_naive:
             shutil.rmtree(index, ignore_errors=True)
+    if "ours" in out and "fts5" in out:
+        o, f = out["ours"]["query"], out["fts5"]["query"]
+        out["agreement"] = fts5.agreement([m["kind"] for m in mix[WARMUP:]], o["totals"], f["totals"], o["relaxed"])
+        print(f"[{size}] ours/FTS5: p50 {o['p50'] / f['p50']:.2f}x, p95 {o['p95'] / f['p95']:.2f}x (CPU time: "
+              f"{o['cpu']['p50'] / f['cpu']['p50']:.2f}x, {o['cpu']['p95'] / f['cpu']['p95']:.2f}x); totals equal "
+              f"{sum(a['equal'] for a in out['agreement'].values())} of {len(o['totals'])}", flush=True)
     if args.profile and size == args.profile_size:
         prof_dir = work / "profiles"
         print(f"[{size}] profiling queries", flush=True)
@@ -296,15 +273,15 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def table(results: list[dict[str, Any]]) -> str:
+def table(results: list[dict[str, Any]], skip_naive_at: set[str]) -> str:
     mb = 2**20
     rows = ["| corpus | docs | system | build docs/s | build s | index MB | open ms | p50 ms | p95 ms | p99 ms "
             "| mean ms | peak RSS MB (delta) | RSS / index |",
             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        for system in ("ours", "naive"):
+        for system in SYSTEMS:
             if system not in r:
-                if system == "naive":
+                if system == "naive" and r["size"] in skip_naive_at:
                     rows.append(f"| {r['size']} | | naive | skipped (--skip-naive-at) | | | | | | | | | |")
                 continue
             b, q = r[system]["build"], r[system]["query"]
@@ -317,21 +294,20 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def kind_table(results: list[dict[str, Any]]) -> str:
-    rows = ["| corpus | query kind | n | ours p50 | ours p95 | naive p50 | naive p95 |",
-            "|---|---|---:|---:|---:|---:|---:|"]
+    rows = ["| corpus | query kind | n | ours p50 | ours p95 | naive p50 | naive p95 | FTS5 p50 | FTS5 p95 |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        ours = r["ours"]["query"]["by_kind"]
-        naive = r.get("naive", {}).get("query", {}).get("by_kind", {})
-        for k, st in ours.items():
-            nv = naive.get(k, {})
-            rows.append(f"| {r['size']} | {k} | {r['mix'].get(k, '')} | {st['p50']} | {st['p95']} "
-                        f"| {nv.get('p50', '–')} | {nv.get('p95', '–')} |")
+        by = {s: r.get(s, {}).get("query", {}).get("by_kind", {}) for s in SYSTEMS}
+        for k in r["mix"]:
+            cells = [f"{by[s].get(k, {}).get(p, '–')}" for s in SYSTEMS for p in ("p50", "p95")]
+            rows.append(f"| {r['size']} | {k} | {r['mix'][k]} | {' | '.join(cells)} |")
     return "\n".join(rows)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="newsearch vs naive Whoosh: build rate, latency, memory")
     ap.add_argument("--sizes", default="bbc,reuters,120k", help="comma list of bbc,reuters,120k,1m")
+    ap.add_argument("--systems", default=",".join(SYSTEMS), help="comma list of ours,naive,fts5 (default: all)")
     ap.add_argument("--skip-naive-at", default="1m", help="sizes without the naive baseline (default: 1m)")
     ap.add_argument("--queries", type=int, default=200, help="measured queries per system (plus 20 warm-up)")
     ap.add_argument("--work", type=Path, default=corpora.DEFAULT_WORK)
@@ -346,10 +322,14 @@ def main() -> None:
         name, *rest = args.phase
         paths = [Path(p) for p in rest]
         fn = {"build-ours": phase_build_ours, "build-naive": phase_build_naive, "query-ours": phase_query_ours,
-              "query-naive": phase_query_naive, "profile-build": phase_profile_build}[name]
+              "query-naive": phase_query_naive, "profile-build": phase_profile_build,
+              "build-fts5": fts5.phase_build, "query-fts5": fts5.phase_query}[name]
         print(json.dumps(fn(*paths)))
         return
     args.skip_naive_at = {s for s in args.skip_naive_at.split(",") if s}
+    args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    if not args.systems or set(args.systems) - set(SYSTEMS):
+        raise SystemExit(f"--systems: choose from {', '.join(SYSTEMS)}")
     results = []
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         if size not in SIZES:
@@ -364,9 +344,14 @@ def main() -> None:
                                            str(args.work / "idx" / "profile-build"),
                                            str(args.work / "profiles" / "build-5000.txt"))
     print(f"\nmachine: {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}\n")
-    print(table(results))
+    print(table(results, args.skip_naive_at))
     print()
     print(kind_table(results))
+    if "fts5" in args.systems and "ours" in args.systems:
+        print()
+        print(fts5.ratio_table(results))
+        print()
+        print(fts5.agreement_table(results))
     if args.json:
         args.json.write_text(json.dumps({"results": results, **extra}, indent=1))
     if extra:
