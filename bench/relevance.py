@@ -2,8 +2,11 @@
 
 Runs, in one process and on the same documents:
 - ours, as typed: Engine.search with the query sentence (lower-cased, so that the collection's ALL-CAPS
-  "AND", "OR" and "NOT" stay words instead of operators); our language requires all words and relaxes to
-  any word when fewer than 3 articles have them all;
+  "AND", "OR" and "NOT" stay words instead of operators); our language matches any word of a plain query of 4
+  words or more (engine.LONG_QUERY), and requires all words of a shorter one, relaxed to any word when fewer
+  than 3 articles have them all;
+- ours, as typed, the rule before (LONG_QUERY = None, set in this process only): every word required, relaxed
+  to any word when fewer than 3 articles have them all;
 - ours, OR: the same words joined by " OR " (any word, ranked by BM25F);
 - diagnostics: ours OR without the TIME.STP stop words; ours OR on an index of the same texts without a
   headline (body only: the TIME texts have no headline, so ours uses their first words as one);
@@ -181,15 +184,16 @@ def body_only_folder(work: Path, docs: list[dict[str, str]]) -> Path:
     return body_only
 
 
-System = tuple[Any, Callable[[str], str], dict[str, float] | None]
+System = tuple[Any, Callable[[str], str], dict[str, float] | None] | tuple[Any, Callable[[str], str], None, int | None]
 
 
 def build_systems(work: Path, docs: list[dict[str, str]], stops: set[str], folder: Path,
                   body_only: Path) -> dict[str, System]:
-    """Index folder (and body_only) for each system; name -> (system, query rewrite, field weights or None).
+    """Index folder (and body_only) for each system; name -> (system, query rewrite, field weights or None[,
+    engine.LONG_QUERY]).
 
     The weights override are diagnostics: they change the field registry's weights in this process only
-    (fields.weighted), to show what others would score.
+    (fields.weighted), to show what others would score; so is a LONG_QUERY given, to show the rule before.
     """
     from search.index import fields
 
@@ -198,7 +202,9 @@ def build_systems(work: Path, docs: list[dict[str, str]], stops: set[str], folde
     base = Baseline(docs, work / "idx" / "time-bm25", stops)
     base_stem = Baseline(docs, work / "idx" / "time-bm25-stem", stops, stem=True)
     return {
-        "ours, as typed (all words, relaxed to any word below 3 hits)": (ours, lambda q: q.lower(), None),
+        "ours, as typed (any word from 4 words; shorter: all, relaxed below 3 hits)": (ours, lambda q: q.lower(), None),
+        "ours, as typed, the rule before (all words, relaxed to any word below 3 hits)": (
+            ours, lambda q: q.lower(), None, None),
         "ours, words joined by OR": (ours, or_words, None),
         "ours, OR, TIME.STP stop words removed from the query": (ours, lambda q: " OR ".join(query_words(q, stops)),
                                                                  None),
@@ -217,16 +223,22 @@ def build_systems(work: Path, docs: list[dict[str, str]], stops: set[str], folde
 def run_systems(systems: dict[str, System], queries: dict[str, str],
                 qrels: dict[str, set[str]]) -> tuple[dict[str, Any], dict[str, int]]:
     """Every query through every system: (name -> evaluate(...), name -> number of relaxed queries)."""
+    from search.engine import engine
     from search.index import fields
 
     results: dict[str, Any] = {}
     relaxed_count: dict[str, int] = {}
-    for name, (system, rewrite, weights) in systems.items():
+    default = engine.LONG_QUERY
+    for name, (system, rewrite, weights, *rule) in systems.items():
         runs, relaxed = {}, 0
-        with fields.weighted(weights or {}):
-            for qid, q in queries.items():
-                runs[qid], was_relaxed = system.rank(rewrite(q))
-                relaxed += was_relaxed
+        engine.LONG_QUERY = rule[0] if rule else default
+        try:
+            with fields.weighted(weights or {}):
+                for qid, q in queries.items():
+                    runs[qid], was_relaxed = system.rank(rewrite(q))
+                    relaxed += was_relaxed
+        finally:
+            engine.LONG_QUERY = default
         results[name] = evaluate(runs, qrels)
         relaxed_count[name] = relaxed
     return results, relaxed_count
@@ -245,7 +257,8 @@ def print_per_query(results: dict[str, Any], queries: dict[str, str], per_query:
     """Ours OR against the baseline query by query: wins and losses, the largest differences, all if asked."""
     names = list(results)
     base_name = next(n for n in names if n.startswith("baseline BM25 (k1"))
-    a, b = results[names[1]]["per_query"], results[base_name]["per_query"]
+    or_name = next(n for n in names if n.startswith("ours, words joined by OR"))
+    a, b = results[or_name]["per_query"], results[base_name]["per_query"]
     wins = sum(1 for q in a if a[q]["ap"] > b[q]["ap"] + 1e-9)
     losses = sum(1 for q in a if a[q]["ap"] < b[q]["ap"] - 1e-9)
     print(f"\nours OR vs baseline, per query AP: {wins} wins, {losses} losses, {len(a) - wins - losses} ties")
@@ -254,10 +267,10 @@ def print_per_query(results: dict[str, Any], queries: dict[str, str], per_query:
     for qid in diffs[:8] + diffs[-5:]:
         print(f"| {qid} | {a[qid]['ap']:.3f} | {b[qid]['ap']:.3f} | {queries[qid][:90]} |")
     if per_query:
-        t = results[names[0]]["per_query"]
-        print("\n| query | as typed | OR | baseline |\n|---|---:|---:|---:|")
+        t, before = results[names[0]]["per_query"], results[names[1]]["per_query"]
+        print("\n| query | as typed | as typed, rule before | OR | baseline |\n|---|---:|---:|---:|---:|")
         for qid in queries:
-            print(f"| {qid} | {t[qid]['ap']:.3f} | {a[qid]['ap']:.3f} | {b[qid]['ap']:.3f} |")
+            print(f"| {qid} | {t[qid]['ap']:.3f} | {before[qid]['ap']:.3f} | {a[qid]['ap']:.3f} | {b[qid]['ap']:.3f} |")
 
 
 def main() -> None:

@@ -1,11 +1,12 @@
 """The search engine: one snapshot of the index per process, replaced when a new index generation is live.
 
 `Engine.search(SearchRequest) -> Results` is the one call behind `newsearch search` and the web API. It
-coordinates: the query is parsed and compiled (query.py), matched (matching.py), filtered, ranked
-(ranking.py: BM25F, optional recency boost), relaxed to any-word matching when all-words finds too little,
-and turned into hits (hits.py), facet counts (facets.py) and a did-you-mean (suggest.py). Related articles
-are related.py's, index status status.py's. Searcher.refresh() is never called (search/WHOOSH.md): a changed
-generation or build gets a new snapshot and the old one's searcher is closed.
+coordinates: the query is parsed and compiled (query.py; a plain query of LONG_QUERY words or more matches any
+of its words, a shorter one all of them, relaxed to any word when that finds too little), matched
+(matching.py), filtered, ranked (ranking.py: BM25F, optional recency boost) and turned into hits (hits.py),
+facet counts (facets.py) and a did-you-mean (suggest.py). Related articles are related.py's, index status
+status.py's. Searcher.refresh() is never called (search/WHOOSH.md): a changed generation or build gets a new
+snapshot and the old one's searcher is closed.
 """
 
 from __future__ import annotations
@@ -38,12 +39,17 @@ from search.engine.status import Status, Version, status, version
 from search.engine.syntax import Node, is_plain, parse, words_of
 from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
 from search.index import fields
-from search.index.analysis import terms
+from search.index.analysis import terms, words
 from search.index.quote_fields import QUOTES
 from search.index.store import IndexStore, damaged_message, probe
 from search.quotes.aliases import Aliases
 
-RELAX_BELOW = 3  # an all-words query of 3+ words with fewer hits than this is retried as any-word
+RELAX_BELOW = 3  # a plain query of 3 words with fewer hits than this is retried as any-word
+# A plain query of this many words or more matches any of them, ranked by BM25F, as typed (not `relaxed`): on
+# TIME's questions it ranks better than requiring every word or a share of them (bench/README.md), and a known
+# item is found as often (bench/known_item.py). None (benches only): the rule before, every plain query requires
+# all its words and is relaxed like a 3-word one.
+LONG_QUERY: int | None = 4
 T = TypeVar("T")
 Page = list[tuple[int, float | None, list[tuple[str, str]]]]  # (docnum, score, matched (field, term)) per hit
 
@@ -206,10 +212,12 @@ class Engine:
             node = parse(req.q)
             filters = self._filters(snap, req, self.spellings)
             allowed = _intersect(list(filters.values()))
-            q = self._compile(snap, node, req.q, budget, self.aliases.canonical)
+            loose = LONG_QUERY is not None and _plain_words(node) >= LONG_QUERY
+            q = self._compile(snap, node, req.q, budget, self.aliases.canonical, loose)
             top, every, matched = self._run(snap, q, allowed, req, budget)
             relaxed = False
-            if self._relax(node, len(matched)) and not budget.stop():  # no time left: what was found is partial
+            # with no time left, what was found is the (partial) answer
+            if not loose and self._relax(node, len(matched)) and not budget.stop():
                 rq = compile_query(node, snap.searcher.reader(), relaxed=True, budget=budget, lexicon=snap.lexicon,
                                    resolve=self.aliases.canonical)
                 relaxed_run = self._run(snap, rq, allowed, req, budget)
@@ -224,22 +232,23 @@ class Engine:
 
     @staticmethod
     def _compile(snap: Snapshot, node: Node | None, text: str, budget: Budget,
-                 resolve: Callable[[str], str]) -> wq.Query:
-        """The Whoosh query for what was typed (a source's alias resolved): every article for nothing typed,
-        and for a query of stop words only ("The Who") those words as written."""
+                 resolve: Callable[[str], str], any_word: bool = False) -> wq.Query:
+        """The Whoosh query for what was typed (a source's alias resolved; any of its words when `any_word`):
+        every article for nothing typed, and for a query of stop words only ("The Who") those words as written."""
         if not text.strip():
             return wq.Every()
-        q = compile_query(node, snap.searcher.reader(), budget=budget, lexicon=snap.lexicon, resolve=resolve)
+        q = compile_query(node, snap.searcher.reader(), relaxed=any_word, budget=budget, lexicon=snap.lexicon,
+                          resolve=resolve)
         if q is wq.NullQuery and node is not None:
             q = _exact_words(words_of(node))
         return q
 
     @staticmethod
     def _relax(node: Node | None, found: int) -> bool:
-        """Whether to retry a plain query of several words as any-word: nothing found, or fewer than
-        RELAX_BELOW for three words or more."""
-        n_words = len(words_of(node))
-        return is_plain(node) and n_words > 1 and (not found or found < RELAX_BELOW and n_words >= 3)
+        """Whether to retry a plain query of several words (shorter than LONG_QUERY) as any-word: nothing
+        found, or fewer than RELAX_BELOW for three words or more."""
+        n_words = _plain_words(node)
+        return n_words > 1 and (not found or found < RELAX_BELOW and n_words >= 3)
 
     @staticmethod
     def _filters(snap: Snapshot, req: SearchRequest, spellings: Callable[[str], list[str]]) -> dict[str, np.ndarray]:
@@ -358,6 +367,12 @@ class Engine:
 def _live(snap: Snapshot | None, ix: Any, build: str) -> bool:
     """Whether an open snapshot still shows the live index: the same build, and no commit since (a cheap check)."""
     return snap is not None and ix is not None and snap.build == build and ix.latest_generation() == snap.generation
+
+
+def _plain_words(node: Node | None) -> int:
+    """How many searchable words a plain query has (stop words do not count: "the harbour wall" has two, and
+    "al-Maliki" is one); 0 for any other query."""
+    return sum(1 for w in words_of(node) if words(w)) if is_plain(node) else 0
 
 
 def _exact_words(query_words: list[str]) -> wq.Query:

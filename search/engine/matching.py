@@ -1,6 +1,7 @@
 """Matching: which documents a compiled Whoosh query matches, as a sorted numpy array of document numbers.
 
-Queries become set operations over the posting lists postings.py decodes; phrases are checked on the documents
+Queries become set operations over the posting lists postings.py decodes; phrases (exact, or with a slop: each
+word within that many positions after the one before, as Whoosh's Phrase(slop=N)) are checked on the documents
 that hold every word, from the word positions of those candidates alone. Queries are walked with explicit
 stacks, so no nesting depth reaches Python's recursion limit. Every call takes the request's Budget: phrase
 checks stop at its deadline and the answer is flagged partial (budget.cut).
@@ -73,13 +74,13 @@ def _subqueries(q: wq.Query) -> list[tuple[wq.Query, bool]]:
 
 
 def _phrase(p: Postings, q: wq.Phrase, negated: bool, budget: Budget) -> np.ndarray:
-    """Documents where the words stand next to each other, in order: candidates from the postings, then the
-    word positions of those candidates alone, a chunk of candidates at a time between looks at the clock."""
+    """Documents where the words stand next to each other in order (with a slop of N: each within N positions
+    after the one before): candidates from the postings, then the word positions of those candidates alone, a
+    chunk of candidates at a time between looks at the clock."""
     candidates = docs(p, wq.And([wq.Term(q.fieldname, w) for w in q.words]))
     if not len(candidates) or len(q.words) < 2:
         return candidates
-    if getattr(q, "slop", 1) != 1:
-        return _whoosh_docs(p, q, budget)
+    slop = max(1, int(getattr(q, "slop", 1)))
     if budget.cut:  # the time is spent: not checked (see docs)
         return candidates if negated else EMPTY
     cursors = {w: p.positions(q.fieldname, w) for w in dict.fromkeys(q.words)}
@@ -87,7 +88,7 @@ def _phrase(p: Postings, q: wq.Phrase, negated: bool, budget: Budget) -> np.ndar
     for lo in range(0, len(candidates), PHRASE_CHUNK):
         chunk = candidates[lo : lo + PHRASE_CHUNK]
         at = {w: c.take(chunk) for w, c in cursors.items()}
-        found.append(_phrase_starts(q.words, at))
+        found.append(_phrase_starts(q.words, at) if slop == 1 else _in_order_within(q.words, at, slop))
         if lo + PHRASE_CHUNK < len(candidates) and budget.stop():
             found.append(candidates[lo + PHRASE_CHUNK :] if negated else EMPTY)
             break
@@ -106,6 +107,27 @@ def _phrase_starts(words: list[str], at: dict[str, tuple[np.ndarray, np.ndarray]
         if not len(starts):
             break
     return np.unique(starts >> 32)
+
+
+def _in_order_within(words: list[str], at: dict[str, tuple[np.ndarray, np.ndarray]], slop: int) -> np.ndarray:
+    """The documents where each word occurs at most `slop` positions after an occurrence of the word before it
+    that itself continues such a chain from the first word (Whoosh's SpanNear2, ordered, mindist 1: a repeated
+    word needs two occurrences). Occurrences are numbers document * 2**32 + position, as in _phrase_starts; a
+    chain is only ever extended from its last word, so the chains that reach word k are the set of their ends,
+    and the nearest end before each occurrence of the next word decides whether it extends one."""
+    ends = None
+    for w in words:
+        doc_ids, pos = at[w]
+        key = np.unique((doc_ids << 32) + pos)
+        if ends is not None:
+            before = np.searchsorted(ends, key) - 1  # the nearest end strictly before each occurrence
+            ok = before >= 0
+            ok[ok] = key[ok] - ends[before[ok]] <= slop  # within the document: slop is far below 2**32
+            key = key[ok]
+        ends = key
+        if not len(ends):
+            break
+    return np.unique(ends >> 32)
 
 
 def _whoosh_docs(p: Postings, q: wq.Query, budget: Budget) -> np.ndarray:

@@ -1,8 +1,10 @@
 """The query language compiled: a syntax tree (syntax.py) -> a Whoosh query over the registry's fields.
 
-A word also finds its singular and plural forms; a phrase matches its exact
-words. Prefix and fuzzy words expand to real index terms within caps per word and per query, and within
-the request's time budget (budget.Budget): a word the budget has no time left for is read plainly.
+A word also finds its singular and plural forms; a phrase matches its exact words, or with a slop (`"a b"~3`)
+its words in order, each within that many positions of the one before; a boost (`word^2`) multiplies the
+clause's share of the score (ranking.py) and changes nothing of what matches. Prefix and fuzzy words expand to
+real index terms within caps per word and per query, and within the request's time budget (budget.Budget): a
+word the budget has no time left for is read plainly.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
                   budget: Budget | None = None, lexicon: Lexicon | None = None, registry: Registry = ARTICLES,
                   resolve: Callable[[str], str] | None = None) -> wq.Query:
     """A Whoosh query for a syntax tree over a registry's fields. `relaxed` turns the top-level "all words"
-    into "any word"; `resolve` turns a name given to a field of source names (`source:WSJ`) into the canonical
-    name the index holds (Wall Street Journal).
+    into "any word" (a word of several parts, "four-power" or "U.N", into any of its parts); `resolve` turns a
+    name given to a field of source names (`source:WSJ`) into the canonical name the index holds (Wall Street
+    Journal).
 
     Prefix and fuzzy words expand over `lexicon` (the searcher's; else a new one over `reader`): at most
     MAX_EXPANSIONS terms a field, MAX_QUERY_EXPANSIONS in all. A word the `budget` has no time left for is
@@ -61,7 +64,7 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
         lexicon = Lexicon(reader)
     ctx = _Context(reader, _expand(node, lexicon, budget or Budget(), registry), registry, resolve)
     if relaxed and isinstance(node, Group) and node.op == "and":
-        positives = [_compile(i, ctx) for i in node.items if not isinstance(i, Not)]
+        positives = [_compile(w, ctx) for i in node.items if not isinstance(i, Not) for w in _parts(i)]
         negatives = [_compile(i.item, ctx) for i in node.items if isinstance(i, Not)]
         positives = [p for p in positives if p is not wq.NullQuery]
         # Any word matches, ranked by BM25 over the words it has (an article with more of the words, or
@@ -73,7 +76,36 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
     return _compile(node, ctx)
 
 
+def _parts(node: Node) -> list[Node]:
+    """For any-word matching: a word of several parts as its parts, each a word (Lucene's query parser reads
+    "wi-fi" so by default), else the node. Required, the parts are a phrase; here each counts alone, and is
+    scored once over all the fields (TIME as typed, the rule before: MAP 0.658 with the phrase, 0.687 with the
+    parts; bench/README.md)."""
+    if not isinstance(node, Word) or node.field or node.prefix or node.fuzzy:
+        return [node]
+    found = words(node.text)
+    return [Word(w, boost=node.boost) for w in found] if len(found) > 1 else [node]
+
+
 def _compile(node: Node, ctx: _Context) -> wq.Query:
+    """One node of the tree, with its boost (`word^2`; none under a NOT, which has no score)."""
+    q = _clause(node, ctx)
+    return q if isinstance(node, Not) else _boosted(q, node.boost)
+
+
+def _boosted(q: wq.Query, boost: float) -> wq.Query:
+    """The clause with its contribution to the score multiplied by `boost`: the boost of an Or, And or AndNot,
+    which ranking.py applies after saturation (a Term's or Phrase's own boost is its field weight, applied
+    before). Matching ignores it."""
+    if boost == 1.0 or q is wq.NullQuery or isinstance(q, wq.Not):
+        return q
+    if isinstance(q, wq.Or):  # built for this node alone (never shared)
+        q.boost *= boost
+        return q
+    return wq.Or([q], boost=boost)
+
+
+def _clause(node: Node, ctx: _Context) -> wq.Query:
     if isinstance(node, Group):
         subs = [_compile(i, ctx) for i in node.items]
         subs = [s for s in subs if s is not wq.NullQuery]
@@ -91,7 +123,7 @@ def _compile(node: Node, ctx: _Context) -> wq.Query:
     node = _resolved(node, ctx)
     searched = {node.field: 1.0} if node.field else ctx.registry.default_fields()
     if isinstance(node, Phrase):
-        return _any_field(searched, lambda f, w: _phrase(f, terms(node.text), w))
+        return _any_field(searched, lambda f, w: _phrase(f, terms(node.text), w, node.slop))
     expanded = ctx.expansions.get(id(node))
     if expanded is not None:
         return _any_field(searched, lambda f, w: _expanded(f, expanded.get(f, []), w))
@@ -111,7 +143,8 @@ def _resolved(node: Word | Phrase, ctx: _Context) -> Word | Phrase:
     if f is None or not f.names or (isinstance(node, Word) and (node.prefix or node.fuzzy)):
         return node
     name = ctx.resolve(node.text)
-    return node if name == node.text else Phrase(name, node.field)
+    slop = node.slop if isinstance(node, Phrase) else 1
+    return node if name == node.text else Phrase(name, node.field, slop=slop, boost=node.boost)
 
 
 def _any_field(searched: dict[str, float], make) -> wq.Query:
@@ -129,12 +162,13 @@ def _word(fieldname: str, word: str, reader: IndexReader | None, boost: float) -
     return wq.Or([wq.Term(fieldname, f, boost=boost) for f in found])
 
 
-def _phrase(fieldname: str, tokens: list[str], boost: float) -> wq.Query:
+def _phrase(fieldname: str, tokens: list[str], boost: float, slop: int = 1) -> wq.Query:
+    """The words in order, each within `slop` positions after the one before (1: next to it, the exact phrase)."""
     if not tokens:
         return wq.NullQuery
     if len(tokens) == 1:
         return wq.Term(fieldname, tokens[0], boost=boost)
-    return wq.Phrase(fieldname, tokens, boost=boost)
+    return wq.Phrase(fieldname, tokens, slop=slop, boost=boost)
 
 
 def _expanded(fieldname: str, found: list[str], boost: float) -> wq.Query:

@@ -2,7 +2,8 @@
 
 Scores use the same statistics and field weights Whoosh would (document counts, its one-byte field lengths)
 with BM25F proper: a word's frequencies in the fields it is searched in are weighted and added before
-saturation, under one idf. Field weights and b come from the field registry (search/index/fields.py).
+saturation, under one idf. Field weights and b come from the field registry (search/index/fields.py). A user's
+boost (`word^2`, an Or's or And's boost: query.py) multiplies the word's score after saturation.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from search.index.fields import ARTICLES, Registry
 
 K1 = 1.2
 HALF_LIFE_DAYS = 180.0  # the recency boost halves for every this many days before the newest article
+DAY = 86_400_000_000  # a day in Whoosh datetime longs (microseconds)
 FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
+BoostedWord = tuple[list[FieldWord], float]  # one word in the fields it is searched in, and its clause's boost
 
 
 def scores(p: Postings, q: wq.Query, matched: np.ndarray, registry: Registry = ARTICLES) -> np.ndarray:
@@ -26,12 +29,12 @@ def scores(p: Postings, q: wq.Query, matched: np.ndarray, registry: Registry = A
     For each query word, its length-normalised frequencies in the fields it is searched in are added up with
     the field weights *before* saturation, and one idf (from the documents that have the word in any of those
     fields) applies: a word found in the headline and again in the body counts more, but never twice over,
-    which summing per-field BM25 scores would do.
+    which summing per-field BM25 scores would do. A word's score is then multiplied by its clause's boost.
     """
     total = np.zeros(len(matched), dtype=np.float64)
     if not len(matched):
         return total
-    for word in positive_words(q):
+    for word, boost in boosted_words(q):
         found = _word_frequency(p, word, registry)
         if found is None:
             continue
@@ -40,7 +43,7 @@ def scores(p: Postings, q: wq.Query, matched: np.ndarray, registry: Registry = A
         where = np.searchsorted(matched, ids)
         where[where == len(matched)] = 0
         hit = matched[where] == ids
-        total[where[hit]] += idf * tf[hit] * (K1 + 1) / (tf[hit] + K1)
+        total[where[hit]] += boost * idf * tf[hit] * (K1 + 1) / (tf[hit] + K1)
     return total
 
 
@@ -84,7 +87,7 @@ def recency(p: Postings, matched: np.ndarray, weight: float, newest: int) -> np.
     HALF_LIFE_DAYS before it; 1 for undated ones."""
     pub = p.published()[matched]
     dated = pub != MISSING
-    age_days = np.where(dated, (newest - np.minimum(pub, newest).astype(np.float64)) / 864e9, np.inf)
+    age_days = np.where(dated, (newest - np.minimum(pub, newest).astype(np.float64)) / DAY, np.inf)
     return 1.0 + weight * np.power(0.5, age_days / HALF_LIFE_DAYS)
 
 
@@ -109,23 +112,30 @@ def top(keys: np.ndarray, n: int) -> np.ndarray:
 
 def positive_words(q: wq.Query) -> list[list[FieldWord]]:
     """The words a document is rewarded for (not those under NOT), each as the (field, forms, weight) it is
-    searched with: an Or of one word in several fields (query.py's `_any_field`) is one word. Walked with an
-    explicit stack, children in order, so any nesting depth is fine."""
-    out: list[list[FieldWord]] = []
+    searched with: an Or of one word in several fields (query.py's `_any_field`) is one word."""
+    return [word for word, _ in boosted_words(q)]
+
+
+def boosted_words(q: wq.Query) -> list[BoostedWord]:
+    """positive_words, each with the product of the boosts of the Or, And and AndNot nodes above it (a user's
+    `word^2`, applied after saturation); a Term's or Phrase's own boost is a field weight, inside FieldWord.
+    Walked with an explicit stack, children in order, so any nesting depth is fine."""
+    out: list[BoostedWord] = []
     stack = [(q, 1.0)]
     while stack:
         node, boost = stack.pop()
-        single = _entry(node, boost)
+        single = _entry(node)
         if single is not None:
-            out.append([single])
+            out.append(([single], boost * (node.boost if isinstance(node, wq.Or) else 1.0)))
         elif isinstance(node, wq.Phrase):
-            out.extend([(node.fieldname, (w,), boost * node.boost)] for w in node.words)
+            out.extend(([(node.fieldname, (w,), node.boost)], boost) for w in node.words)
         elif isinstance(node, wq.AndNot):
             stack.append((node.a, boost * node.boost))
         elif isinstance(node, wq.Not):
             continue
-        elif isinstance(node, wq.Or) and _one_word_in_fields(node, boost):
-            out.append([_entry(sub, boost * node.boost) for sub in node.subqueries])
+        elif isinstance(node, wq.Or) and _one_word_in_fields(node):
+            # one sum before saturation: a boost on one field's forms can only be a weight there
+            out.append(([_entry(sub, _own_boost(sub)) for sub in node.subqueries], boost * node.boost))
         elif isinstance(node, wq.Or | wq.And):
             stack.extend((sub, boost * node.boost) for sub in reversed(node.subqueries))
     return out
@@ -136,19 +146,24 @@ def positive_terms(q: wq.Query) -> list[FieldWord]:
     return [e for word in positive_words(q) for e in word]
 
 
-def _entry(node: wq.Query, boost: float) -> FieldWord | None:
-    """A Term, or an Or of one word's forms in one field, as one (field, forms, weight); else None."""
+def _entry(node: wq.Query, boost: float = 1.0) -> FieldWord | None:
+    """A Term, or an Or of one word's forms in one field, as one (field, forms, weight): the Terms' boost (the
+    field weight) times `boost`; else None."""
     if isinstance(node, wq.Term):
         return node.fieldname, (node.text,), boost * node.boost
     if isinstance(node, wq.Or) and _forms_of_one_word(node):
         first = node.subqueries[0]
-        return first.fieldname, tuple(t.text for t in node.subqueries), boost * node.boost * first.boost
+        return first.fieldname, tuple(t.text for t in node.subqueries), boost * first.boost
     return None
 
 
-def _one_word_in_fields(node: wq.Or, boost: float) -> bool:
+def _own_boost(node: wq.Query) -> float:
+    return node.boost if isinstance(node, wq.Or) else 1.0
+
+
+def _one_word_in_fields(node: wq.Or) -> bool:
     """An Or of the same word (its forms) in different fields, each once."""
-    entries = [_entry(sub, boost) for sub in node.subqueries]
+    entries = [_entry(sub) for sub in node.subqueries]
     return all(entries) and len({e[0] for e in entries}) == len(entries) > 1 \
         and len({e[1][0] for e in entries}) == 1  # the query word itself comes first in each field's forms
 

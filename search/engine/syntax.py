@@ -1,7 +1,10 @@
 """The query language's syntax: a user's query string -> a small syntax tree (parse), and walks over it.
 
-    words (all required)   "exact phrase"   -word  NOT word   a OR b   ( ... )   word*   word~  word~2
+    words (all required; of 4+ plain words, any)   "exact phrase"   -word  NOT word   a OR b   ( ... )
+    word*   word~  word~2
     headline: caption: body: quote: source: section: byline:   e.g.  source:"Al Jazeera"
+    "harbour ferry"~3 (in order, each word within 3 positions of the one before)
+    word^2  "a phrase"^1.5  field:word^3  (a OR b)^2 (the clause's share of the score times the boost)
 
 The parser is hand-written and forgiving: any input, however malformed ("unclosed, (((, headline:,
 AND OR, 5,000 characters, control characters, parentheses nested 5,000 deep), gives the best plain reading
@@ -20,6 +23,8 @@ from search.index.fields import ARTICLES, Registry
 MAX_CLAUSES = 64  # words and phrases beyond this are dropped
 MAX_DEPTH = 32  # parentheses nested deeper are read as if they were not there (so are their closing ones)
 MIN_PREFIX = 3  # `ab*` is not a prefix query: too many expansions
+MAX_SLOP = 1000  # `"a b"~N` with a larger N is read as ~1000
+MAX_BOOST = 1000.0  # `word^N` with a larger N is read as ^1000 (scores stay finite)
 
 
 # -- syntax tree ------------------------------------------------------------------------------------
@@ -29,18 +34,22 @@ class Word:
     field: str | None = None
     prefix: bool = False
     fuzzy: int = 0
+    boost: float = 1.0  # the word's contribution to the score is multiplied by it
 
 
 @dataclass
 class Phrase:
     text: str
     field: str | None = None
+    slop: int = 1  # each word within this many positions after the one before (1: the exact phrase)
+    boost: float = 1.0
 
 
 @dataclass
 class Group:
     op: str  # "and" | "or"
     items: list[Node] = field(default_factory=list)
+    boost: float = 1.0
 
 
 @dataclass
@@ -49,17 +58,23 @@ class Not:
 
 
 Node = Word | Phrase | Group | Not
+Token = tuple[str, str, str | None, bool, str]  # kind, text, field, negated, suffix ("~3^2" of a phrase, "2" of ")^2")
 
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"  # a boost: 2, 1.5, .5 (not 1e9, not -1)
+_END = r"(?=[\s()\"“”„]|$)"  # a phrase's or a group's suffix must end its token
 _TOKEN = re.compile(
-    r"""(?P<phrase>[-+]?(?:(?P<fld1>[A-Za-z]+):)?["“”„](?P<ptext>[^"“”]*)["“”]?)
+    rf"""(?P<phrase>[-+]?(?:(?P<fld1>[A-Za-z]+):)?["“”„](?P<ptext>[^"“”]*)["“”]?
+                    (?P<psuffix>(?:~[0-9]*|\^{_NUMBER})+{_END})?)
       | (?P<lparen>[-+]?(?:(?P<fld2>[A-Za-z]+):)?\()
-      | (?P<rparen>\))
+      | (?P<rparen>\)(?:\^(?P<gboost>{_NUMBER}){_END})?)
       | (?P<word>[^\s()"“”„]+)""",
     re.X,
 )
 # Control and invisible characters, and lone surrogates (from undecodable bytes in a command line): spaces.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
 _FUZZY = re.compile(r"^(?P<w>.+?)~(?P<d>[12])?$")
+_BOOST = re.compile(rf"^(?P<w>.+?)\^(?P<b>{_NUMBER})$")  # any other "^" is punctuation, as before
+_SUFFIX = re.compile(rf"~(?P<slop>[0-9]*)|\^(?P<boost>{_NUMBER})")
 
 
 def parse(text: str, registry: Registry = ARTICLES) -> Node | None:
@@ -75,13 +90,13 @@ def _lex(text: str, registry: Registry):
         kind = m.lastgroup
         if m.group("phrase") is not None:
             neg = m.group("phrase").startswith("-")
-            yield ("phrase", m.group("ptext"), _field(m.group("fld1"), registry), neg)
+            yield ("phrase", m.group("ptext"), _field(m.group("fld1"), registry), neg, m.group("psuffix") or "")
         elif m.group("lparen") is not None:
-            yield ("lparen", "(", _field(m.group("fld2"), registry), m.group("lparen").startswith("-"))
+            yield ("lparen", "(", _field(m.group("fld2"), registry), m.group("lparen").startswith("-"), "")
         elif m.group("rparen") is not None:
-            yield ("rparen", ")", None, False)
+            yield ("rparen", ")", None, False, m.group("gboost") or "")
         else:
-            yield ("word", m.group("word"), None, False)
+            yield ("word", m.group("word"), None, False, "")
         del kind
 
 
@@ -93,7 +108,7 @@ def _field(name: str | None, registry: Registry) -> str | None:
 class _Parser:
     """Recursive descent over the tokens, skipping whatever does not fit."""
 
-    def __init__(self, tokens: list[tuple[str, str, str | None, bool]], registry: Registry) -> None:
+    def __init__(self, tokens: list[Token], registry: Registry) -> None:
         self.tokens = tokens
         self.registry = registry
         self.i = 0
@@ -147,7 +162,7 @@ class _Parser:
         return Not(node) if node is not None and nots % 2 else node
 
     def atom(self, fld: str | None) -> Node | None:
-        kind, text, tfield, neg = self.tokens[self.i]
+        kind, text, tfield, neg, suffix = self.tokens[self.i]
         self.i += 1
         if kind == "lparen":
             if self.depth >= MAX_DEPTH:  # nested too deep: read what follows as part of this group
@@ -157,13 +172,15 @@ class _Parser:
             inner = self.or_expr(tfield or fld)
             self.depth -= 1
             if self.i < len(self.tokens) and self.tokens[self.i][0] == "rparen":
+                _boosted(inner, self.tokens[self.i][4])  # "(a OR b)^2"
                 self.i += 1
             return (Not(inner) if neg else inner) if inner is not None else None
         if kind == "phrase":
             if self.clauses >= MAX_CLAUSES:
                 return None
             self.clauses += 1
-            node: Node = Phrase(text, tfield or fld)
+            slop, boost = _phrase_suffix(suffix)
+            node: Node = Phrase(text, tfield or fld, slop=slop, boost=boost)
             return Not(node) if neg else node
         if kind == "rparen":
             return None
@@ -182,23 +199,56 @@ class _Parser:
                     self.i += 1
                 else:
                     text = name
+        boost, text = _word_boost(text)  # "harbor~2^3"
         fuzzy = 0
         m = _FUZZY.match(text)
         if m and text.endswith(("~", "~1", "~2")):
             text, fuzzy = m.group("w"), int(m.group("d") or 1)
+        if boost is None:  # "harbor^3~2"
+            boost, text = _word_boost(text)
         prefix = text.endswith("*") and len(text.rstrip("*")) >= MIN_PREFIX and "*" not in text.rstrip("*")
         text = text.strip("*?~")
         if not text or not any(c.isalnum() for c in text) or self.clauses >= MAX_CLAUSES:
             return None
         self.clauses += 1
-        node: Node = Word(text, fld, prefix=prefix, fuzzy=fuzzy if not prefix else 0)
+        node: Node = Word(text, fld, prefix=prefix, fuzzy=fuzzy if not prefix else 0,
+                          boost=1.0 if boost is None else boost)
         return Not(node) if neg else node
 
     def peek_word(self, *values: str) -> bool:
         if self.i >= len(self.tokens):
             return False
-        kind, text, _, _ = self.tokens[self.i]
+        kind, text, *_ = self.tokens[self.i]
         return kind == "word" and text in values
+
+
+def _boost_value(text: str) -> float:
+    return min(float(text), MAX_BOOST)
+
+
+def _word_boost(text: str) -> tuple[float | None, str]:
+    """A word's trailing "^N" (N a plain decimal number) as its boost, and the word without it; else (None, text):
+    a "^" that is not a boost stays in the word, where it is punctuation ("word^abc" is "word abc")."""
+    m = _BOOST.match(text)
+    return (_boost_value(m.group("b")), m.group("w")) if m else (None, text)
+
+
+def _phrase_suffix(suffix: str) -> tuple[int, float]:
+    """(slop, boost) from what follows a phrase's closing quote ("~3", "^2", "~3^2", "^2~3"); the first of
+    each counts. "~" alone, "~0" and "~1" are the exact phrase."""
+    slop, boost = None, None
+    for m in _SUFFIX.finditer(suffix):
+        if m.group("boost") is not None:
+            boost = _boost_value(m.group("boost")) if boost is None else boost
+        elif slop is None:
+            slop = min(max(int(m.group("slop") or 1), 1), MAX_SLOP)
+    return slop or 1, 1.0 if boost is None else boost
+
+
+def _boosted(node: Node | None, text: str) -> None:
+    """Multiply a group's boost ("(a OR b)^2") into the node it reads as; a negated one has no score to boost."""
+    if text and node is not None and not isinstance(node, Not):
+        node.boost = min(node.boost * _boost_value(text), MAX_BOOST)
 
 
 def _simplify(group: Group) -> Node | None:
