@@ -3,12 +3,12 @@
 Whoosh's writer takes each document apart field by field into Python tuples, one per posting (the word, the
 document, the weight and the positions pickled), sorts them through an external merge sort (which pickles each
 one again) and hands them one by one to the codec: ~80% of a build. `NewsWriter` keeps Whoosh's machinery for
-everything else (stored fields, lengths, columns, facets and IDs, deletions, merging, the commit) and, for each
-text field with positions (newsearch's tokenizer, Whoosh's `Positions` format), keeps three arrays per field
-instead: term number, document, position. When the segment is written they are sorted once with numpy, and
-every term's postings go to the codec as arrays (`codec.NewsFieldWriter.add_term`), in the layout the engine
-reads (codec.py): the same index, as Whoosh's own writer would make it (tests/test_batch_writer.py compares
-them term by term).
+everything else (stored fields, lengths, columns, keyword facets and dates, deletions, merging, the commit)
+and, for each text field with positions (newsearch's tokenizer, Whoosh's `Positions` format), keeps three
+arrays per field instead: term number, document, position (for a plain ID field, two: term number,
+document). When the segment is written they are sorted once with numpy, and every term's postings go to the
+codec as arrays (`codec.NewsFieldWriter.add_term`), in the layout the engine reads (layout.py): the same
+index as Whoosh's own writer would make (tests/test_batch_writer.py compares them term by term).
 """
 
 from __future__ import annotations

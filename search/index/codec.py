@@ -38,7 +38,7 @@ from whoosh.system import pack_ushort, unpack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.index.layout import (
-    _ARRAY,
+    ARRAY_CODES,
     BLOCK,
     BLOCK_SIZE,
     BYTE_TO_LENGTH,
@@ -51,9 +51,9 @@ from search.index.layout import (
     VALUES,
     LayoutError,
     TermPostings,
-    _deltas,
-    _weights,
-    _width,
+    delta_bytes,
+    weight_bytes,
+    width_of,
 )
 
 
@@ -228,8 +228,8 @@ class NewsPostingsWriter(W3PostingsWriter):
             blocks.append(BLOCK.pack(self._ids[hi - 1], max(self._weights[lo:hi]),
                                      length_to_byte(min(lengths)), length_to_byte(max(lengths))))
             terminfo.add_block(_Block(self._ids[lo:hi], self._weights[lo:hi], min(lengths), max(lengths)))
-        ids, idw = _deltas(self._ids)
-        weights, ww = _weights(self._weights)
+        ids, idw = delta_bytes(self._ids)
+        weights, ww = weight_bytes(self._weights)
         kind, values, vw = self._encode_values()
         start = self._postfile.tell()
         out = [HEADER.pack(MAGIC, n, nblocks, idw, ww, kind, vw)]
@@ -257,8 +257,8 @@ class NewsPostingsWriter(W3PostingsWriter):
                 counts.append(len(poses))
                 deltas += [p - q for p, q in zip(poses, [0, *poses[:-1]], strict=True)]
             if len(counts) == len(self._values) and (not deltas or min(deltas) >= 0):
-                cw, pw = _width(max(counts)), _width(max(deltas, default=0))
-                data = array(_ARRAY[cw], counts).tobytes() + array(_ARRAY[pw], deltas).tobytes()
+                cw, pw = width_of(max(counts)), width_of(max(deltas, default=0))
+                data = array(ARRAY_CODES[cw], counts).tobytes() + array(ARRAY_CODES[pw], deltas).tobytes()
                 return POSITIONS, data, cw << 4 | pw
         offsets = [0]
         for v in self._values:

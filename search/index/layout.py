@@ -36,29 +36,29 @@ POS_EXT = ".pos"
 BLOCK_SIZE = 128
 NO_VALUES, POSITIONS, OPAQUE = 0, 1, 2
 _UINT = {1: "<u1", 2: "<u2", 4: "<u4"}
-_ARRAY = {1: "B", 2: "H", 4: "I"}
+ARRAY_CODES = {1: "B", 2: "H", 4: "I"}
 
 
 class LayoutError(RuntimeError):
     """Storage that is not this codec's (an index written by another codec, or damaged)."""
 
 
-def _width(top: int) -> int:
+def width_of(top: int) -> int:
     return 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
 
 
-def _deltas(ids: Any) -> tuple[bytes, int]:
+def delta_bytes(ids: Any) -> tuple[bytes, int]:
     deltas = [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))] if ids else []
-    width = _width(max(deltas, default=0))
-    return array(_ARRAY[width], deltas).tobytes(), width
+    width = width_of(max(deltas, default=0))
+    return array(ARRAY_CODES[width], deltas).tobytes(), width
 
 
-def _weights(weights: Any) -> tuple[bytes, int]:
+def weight_bytes(weights: Any) -> tuple[bytes, int]:
     if all(w == 1.0 for w in weights):
         return b"", 0
     if all(w == int(w) and 0 <= w < 1 << 16 for w in weights):
-        width = _width(int(max(weights)))
-        return array(_ARRAY[width], [int(w) for w in weights]).tobytes(), width
+        width = width_of(int(max(weights)))
+        return array(ARRAY_CODES[width], [int(w) for w in weights]).tobytes(), width
     return array("f", weights).tobytes(), 4
 
 
@@ -246,7 +246,7 @@ class _SmallTerms:
 
 
 def _uint(values: np.ndarray) -> tuple[bytes, int]:
-    w = _width(int(values.max(initial=0)))
+    w = width_of(int(values.max(initial=0)))
     return values.astype(_UINT[w]).tobytes(), w
 
 
