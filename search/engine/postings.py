@@ -123,15 +123,14 @@ class Positions:
     are decoded once, when a document of it is first asked for."""
 
     def __init__(self, postings: Postings, fieldname: str, btext: bytes) -> None:
-        self._parts = [(found, base) for leaf, base in postings.leaves
-                       if (found := term_postings(leaf, fieldname, btext)) is not None]
+        self._parts = [(found, found.ids + base) for leaf, base in postings.leaves
+                       if (found := term_postings(leaf, fieldname, btext)) is not None]  # (postings, global ids)
         self._decoded: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def take(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence in `docs` (sorted), as two arrays."""
         doc_parts, pos_parts = [], []
-        for i, (found, base) in enumerate(self._parts):
-            ids = found.ids + base
+        for i, (found, ids) in enumerate(self._parts):
             lo, hi = np.searchsorted(ids, docs[0]), np.searchsorted(ids, docs[-1], side="right")
             if lo == hi:
                 continue

@@ -167,8 +167,7 @@ class _Lengths:
     def _read(self, fieldname: str) -> list[int] | None:
         if fieldname not in self._schema or not self._schema[fieldname].scorable:
             return None
-        n = self._perdoc.doc_count_all()
-        return [self._perdoc.doc_field_length(d, fieldname) for d in range(n)]
+        return BYTE_TO_LENGTH[perdoc_length_bytes(self._perdoc, fieldname, self._perdoc.doc_count_all())].tolist()
 
 
 class NewsTermsReader(W3TermsReader):
