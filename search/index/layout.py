@@ -233,16 +233,24 @@ class _SmallTerms:
         weights = b"" if ww == 0 else self._bytes("freqs", ww, lo, hi) if ww < 4 else \
             self.arrays["freqs"][lo:hi].astype("<f4").tobytes()
         minbyte, maxbyte = self.minbyte[t], self.maxbyte[t]
-        body = BLOCK.pack(self.last[t], float(top), minbyte, maxbyte) + self._bytes("ids", idw, lo, hi) + weights
-        if self.pw is None:
-            header, positions = HEADER.pack(MAGIC, npost, 1, idw, ww, NO_VALUES, 0), None
-        else:
+        block = BLOCK.pack(self.last[t], float(top), minbyte, maxbyte)
+        positions, vw = None, 0
+        if self.pw is not None:
             cw, pw = self.cw[t], self.pw[t]
-            header = HEADER.pack(MAGIC, npost, 1, idw, ww, POSITIONS, cw << 4 | pw)
             positions = self._bytes("freqs", cw, lo, hi) + self._bytes("pos", pw, self.tok[lo], self.tok[hi])
-        stats = TermStats(float(self.total[t]), npost, int(BYTE_TO_LENGTH[minbyte]) if minbyte else 0,
-                          int(BYTE_TO_LENGTH[maxbyte]), float(top), self.first[t], self.last[t])
-        return header, body, positions, stats
+            vw = cw << 4 | pw
+        return _laid_out(npost, 1, idw, ww, vw, block + self._bytes("ids", idw, lo, hi) + weights, positions,
+                         (self.total[t], minbyte, maxbyte, top, self.first[t], self.last[t]))
+
+
+def _laid_out(npost: int, nblocks: int, idw: int, ww: int, vw: int, body: bytes, positions: bytes | None,
+              stats: tuple[int, int, int, int, int, int]) -> tuple[bytes, bytes, bytes | None, TermStats]:
+    """A term's header, body, positions and statistics, from its widths and (total weight, shortest and longest
+    length bytes, highest weight, first and last id); positions None: no values (Existence)."""
+    total, minbyte, maxbyte, top, first, last = stats
+    header = HEADER.pack(MAGIC, npost, nblocks, idw, ww, NO_VALUES if positions is None else POSITIONS, vw)
+    return header, body, positions, TermStats(float(total), npost, int(BYTE_TO_LENGTH[minbyte]) if minbyte else 0,
+                                              int(BYTE_TO_LENGTH[maxbyte]), float(top), first, last)
 
 
 def _uint(values: np.ndarray) -> tuple[bytes, int]:
@@ -267,12 +275,11 @@ def _term(iddeltas: np.ndarray, ids: np.ndarray, freqs: np.ndarray, lengths: np.
     id_bytes, idw = _uint(iddeltas)
     top = int(freqs.max())
     weights, ww = (b"", 0) if top == 1 else _uint(freqs) if top < 1 << 16 else (freqs.astype("<f4").tobytes(), 4)
-    if pdeltas is None:  # Existence: no values at all
-        header, positions = HEADER.pack(MAGIC, npost, nblocks, idw, ww, NO_VALUES, 0), None
-    else:
+    positions, vw = None, 0
+    if pdeltas is not None:
         (counts, cw), (deltas, pw) = _uint(freqs), _uint(pdeltas)
-        header, positions = HEADER.pack(MAGIC, npost, nblocks, idw, ww, POSITIONS, cw << 4 | pw), counts + deltas
+        positions, vw = counts + deltas, cw << 4 | pw
     minbyte = int(nonzero.min())
-    stats = TermStats(float(freqs.sum()), npost, 0 if minbyte == NO_LENGTH else int(BYTE_TO_LENGTH[minbyte]),
-                      int(BYTE_TO_LENGTH[int(lengths.max())]), float(top), int(ids[0]), int(ids[-1]))
-    return header, blocks.tobytes() + id_bytes + weights, positions, stats
+    return _laid_out(npost, nblocks, idw, ww, vw, blocks.tobytes() + id_bytes + weights, positions,
+                     (int(freqs.sum()), 0 if minbyte == NO_LENGTH else minbyte, int(lengths.max()), top,
+                      int(ids[0]), int(ids[-1])))
