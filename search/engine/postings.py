@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from whoosh.reading import EmptyReader
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
 from search.index.codec import (
+    BYTE_TO_LENGTH,
     LayoutError,  # noqa: F401 - raised from here, for the engine's callers
     TermPostings,
     check_segment,
@@ -37,7 +37,7 @@ from search.index.codec import (
 EMPTY = np.zeros(0, dtype=np.int64)
 MISSING = 2**64 - 1  # the published column's value for an undated document
 CACHE_POSTINGS = 4_000_000  # decoded postings kept per searcher (12 bytes each)
-_BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+_LENGTHS = BYTE_TO_LENGTH.astype(np.float32)  # Whoosh's one-byte lengths, as the ranking reads them
 
 
 class Postings:
@@ -106,7 +106,7 @@ class Postings:
     def lengths(self, fieldname: str) -> np.ndarray:
         """Every document's length in a field (as Whoosh stores it: one byte, lossy), float32."""
         if fieldname not in self._lengths:
-            parts = [_BYTE_TO_LENGTH[length_bytes(leaf, fieldname)] for leaf, _ in self.leaves]
+            parts = [_LENGTHS[length_bytes(leaf, fieldname)] for leaf, _ in self.leaves]
             self._lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         return self._lengths[fieldname]
 
