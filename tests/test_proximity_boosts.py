@@ -19,7 +19,7 @@ from search.engine import matching
 from search.engine.engine import Engine
 from search.engine.query import compile_query
 from search.engine.results import SearchRequest
-from search.engine.syntax import parse
+from search.engine.syntax import parse, render
 from search.index.indexer import Indexer
 from web import create_app
 
@@ -307,3 +307,26 @@ def test_odd_proximity_and_boosts_are_answered_everywhere(client, q: str) -> Non
     for base in ("/api/search", "/api/quotes", "/search", "/quotes", "/search.atom"):
         r = client.get(base, query_string={"q": q})
         assert r.status_code == 200, (base, q, r.data[:300])
+
+
+# -- did-you-mean keeps what was typed ----------------------------------------------------------------
+@pytest.mark.parametrize(("typed", "offered"), [
+    ("lighthuose^2", "lighthouse^2"),
+    ("lighthuose^2.5", "lighthouse^2.5"),
+    ("lighthuose -coast", "lighthouse -coast"),
+    ("lighthuose^3 -\"old lighthouse\"", 'lighthouse^3 -"old lighthouse"'),
+])
+def test_did_you_mean_keeps_boosts_and_exclusions(engine: Engine, typed: str, offered: str) -> None:
+    res = engine.search(SearchRequest.build(q=typed))
+    assert res.suggestion is not None and res.suggestion["q"] == offered
+    assert res.suggestion["total"] == engine.search(SearchRequest.build(q=offered)).total > res.total
+
+
+@pytest.mark.parametrize("q", [
+    "harbour ferry", "harbour^2 ferry^0.5", '"harbour ferry"~3^2', "headline:harbour^3 -body:ferry",
+    "(alpha OR beta)^2 gamma", "-(alpha OR beta) lighthouse*", "lighthous~2 NOT coast", 'source:"Ada Brennan"',
+    "alpha^.0000001", "a^1000000", "((((alpha))))", "alpha OR (beta (gamma OR delta^2))^1.5",
+])
+def test_a_rendered_query_parses_back_to_the_same_tree(q: str) -> None:
+    node = parse(q)
+    assert node is not None and parse(render(node)) == node

@@ -1,7 +1,8 @@
 """Facet counts (search/index/fields.py FACETS) over a set of matching documents, fast enough for every query.
 
 Per searcher, each facet's postings are decoded once into numpy arrays of (document, value) pairs (sources
-are multi-valued); counting a result set is then a bincount.
+are multi-valued); counting a result set is then a bincount of the values of its documents, gathered from
+the same pairs sorted by document (or, for a large share of the index, picked by a mask over all pairs).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from search.engine.postings import Postings, segment_postings
 from search.index.fields import ARTICLES, Registry
 
 MAX_VALUES = 20  # facet values returned per field
+BY_DOC_SHARE = 4  # matches under 1/4 of the index are counted from the per-document table (FacetTables._codes_of)
 
 
 class FacetTables:
@@ -27,6 +29,7 @@ class FacetTables:
         self.registry = registry
         self._lowered: dict[str, dict[str, list[int]]] = {}
         self._per_doc: dict[str, np.ndarray] = {}
+        self._by_doc: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # facet -> (codes by document, starts)
         self.values: dict[str, list[str]] = {}
         self.rank: dict[str, np.ndarray] = {}  # each value's place in case-insensitive order (tie-break)
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -69,7 +72,7 @@ class FacetTables:
         so choosing one section still shows what the others would add.
         """
         out: dict[str, list[dict[str, Any]]] = {}
-        for name, (docs, codes) in self.pairs.items():
+        for name in self.pairs:
             facet = self.registry.facet(name)
             if facet is None or not facet.counted or name not in matched:
                 continue
@@ -77,9 +80,7 @@ class FacetTables:
             if not values or not len(matched[name]):
                 out[name] = []
                 continue
-            mask = np.zeros(self.size, dtype=bool)
-            mask[matched[name]] = True
-            counts = np.bincount(codes[mask[docs]], minlength=len(values))
+            counts = np.bincount(self._codes_of(name, matched[name]), minlength=len(values))
             top = np.flatnonzero(counts)
             if facet.by_value:  # years: the newest first
                 order = top[np.argsort(-self.rank[name][top])]
@@ -87,6 +88,29 @@ class FacetTables:
                 order = top[np.lexsort((self.rank[name][top], -counts[top]))]
             out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:MAX_VALUES]]
         return out
+
+    def _codes_of(self, name: str, matched: np.ndarray) -> np.ndarray:
+        """The facet's value codes of the matched documents (one per pair): a single-valued facet's from its
+        code per document; a multi-valued one's, for a small share of the index, gathered from the pairs sorted
+        by document (made once per searcher), for a large one picked by a mask over every pair."""
+        facet = self.registry.facet(name)
+        if facet is not None and not facet.multi:  # one value at most per document
+            codes = self.per_doc(name)[matched]
+            return codes[codes >= 0]
+        docs, codes = self.pairs[name]
+        if len(matched) * BY_DOC_SHARE > self.size:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[matched] = True
+            return codes[mask[docs]]
+        if name not in self._by_doc:  # the pairs sorted by document, and where each document's start
+            order = np.argsort(docs, kind="stable")
+            self._by_doc[name] = (codes[order], np.searchsorted(docs[order], np.arange(self.size + 1)))
+        by_doc, starts = self._by_doc[name]
+        first, n = starts[matched], starts[matched + 1] - starts[matched]
+        if not n.any():
+            return by_doc[:0]
+        ends = np.cumsum(n)
+        return by_doc[np.repeat(first - (ends - n), n) + np.arange(int(ends[-1]))]
 
     def filters(self, req: Any, spellings: Callable[[str], list[str]] | None = None) -> dict[str, np.ndarray]:
         """The documents each active filter of a request allows (sorted arrays), by facet name: a facet filters by

@@ -16,6 +16,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.reading import IndexReader
 
+MAX_KNOWN = 200_000  # (field, term) presence answers kept per searcher (Lexicon.has)
+
 
 @dataclass
 class Terms:
@@ -40,6 +42,18 @@ class Lexicon:
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
         self._letters: dict[tuple[str, str], Terms] = {}
+        self._has: dict[tuple[str, str], bool] = {}
+
+    def has(self, fieldname: str, text: str) -> bool:
+        """Whether the field holds the term (in any segment): asked of Whoosh's reader once per term and kept,
+        since compiling one word asks it for each of its forms, in each field, several times."""
+        key = (fieldname, text)
+        found = self._has.get(key)
+        if found is None:
+            if len(self._has) >= MAX_KNOWN:
+                self._has.clear()
+            found = self._has[key] = key in self.reader
+        return found
 
     def letter(self, fieldname: str, first: str) -> Terms:
         """The field's terms starting with `first` (one character), merged over every segment."""

@@ -36,7 +36,7 @@ Expansions = dict[int, dict[str, list[str]]]  # id(Word) -> field -> the index t
 class _Context:
     """What compiling one query needs besides the tree."""
 
-    reader: IndexReader | None
+    lexicon: Lexicon | None  # the searcher's terms (None: no index, words are taken as they are)
     expansions: Expansions
     registry: Registry
     resolve: Callable[[str], str] | None  # a source name -> its canonical name (the aliases)
@@ -62,7 +62,7 @@ def compile_query(node: Node | None, reader: IndexReader | None = None, relaxed:
         return wq.NullQuery
     if lexicon is None and reader is not None:
         lexicon = Lexicon(reader)
-    ctx = _Context(reader, _expand(node, lexicon, budget or Budget(), registry), registry, resolve)
+    ctx = _Context(lexicon, _expand(node, lexicon, budget or Budget(), registry), registry, resolve)
     if relaxed and isinstance(node, Group) and node.op == "and":
         positives = [_compile(w, ctx) for i in node.items if not isinstance(i, Not) for w in _parts(i)]
         negatives = [_compile(i.item, ctx) for i in node.items if isinstance(i, Not)]
@@ -133,7 +133,7 @@ def _clause(node: Node, ctx: _Context) -> wq.Query:
         return _any_field(searched, lambda f, w: _phrase(f, found, w))
     if not found:
         return wq.NullQuery
-    return _any_field(searched, lambda f, w: _word(f, found[0], ctx.reader, w))
+    return _any_field(searched, lambda f, w: _word(f, found[0], ctx.lexicon, w))
 
 
 def _resolved(node: Word | Phrase, ctx: _Context) -> Word | Phrase:
@@ -154,9 +154,9 @@ def _any_field(searched: dict[str, float], make) -> wq.Query:
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
 
-def _word(fieldname: str, word: str, reader: IndexReader | None, boost: float) -> wq.Query:
+def _word(fieldname: str, word: str, lexicon: Lexicon | None, boost: float) -> wq.Query:
     """A word in one field, with the inflected forms of it that the field holds (analysis.forms)."""
-    found = [word] if reader is None else forms(word, lambda t: (fieldname, t) in reader)
+    found = [word] if lexicon is None else forms(word, lambda t: lexicon.has(fieldname, t))
     if len(found) == 1:
         return wq.Term(fieldname, found[0], boost=boost)
     return wq.Or([wq.Term(fieldname, f, boost=boost) for f in found])

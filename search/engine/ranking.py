@@ -18,6 +18,7 @@ from search.index.fields import ARTICLES, Registry
 
 K1 = 1.2
 HALF_LIFE_DAYS = 180.0  # the recency boost halves for every this many days before the newest article
+DENSE_SHARE = 8  # a word in more than 1/8 of the documents has its fields summed in one array of them all
 DAY = 86_400_000_000  # a day in Whoosh datetime longs (microseconds)
 FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
 BoostedWord = tuple[list[FieldWord], float]  # one word in the fields it is searched in, and its clause's boost
@@ -40,6 +41,9 @@ def scores(p: Postings, q: wq.Query, matched: np.ndarray, registry: Registry = A
             continue
         ids, tf = found
         idf = math.log(1 + (p.size - len(ids) + 0.5) / (len(ids) + 0.5))  # BM25 (Robertson/Lucene) idf
+        if len(ids) == len(matched) and np.array_equal(ids, matched):  # a query of one word: no lookups
+            total += boost * idf * tf * (K1 + 1) / (tf + K1)
+            continue
         where = np.searchsorted(matched, ids)
         where[where == len(matched)] = 0
         hit = matched[where] == ids
@@ -65,6 +69,10 @@ def _word_frequency(p: Postings, word: list[FieldWord], registry: Registry) -> t
     ids = np.concatenate(ids_parts)
     if len(ids_parts) == 1:
         return ids, tf_parts[0].astype(np.float64)
+    if len(ids) * DENSE_SHARE > p.size:  # a frequent word: summed over every document, no sort
+        dense = np.bincount(ids, weights=np.concatenate(tf_parts), minlength=p.size)
+        ids = np.flatnonzero(dense)  # every weighted frequency is > 0
+        return ids, dense[ids]
     ids, inverse = np.unique(ids, return_inverse=True)
     return ids, np.bincount(inverse, weights=np.concatenate(tf_parts))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from search.index.analysis import WORD, fold
@@ -33,10 +34,55 @@ SIZES = Sizes()
 
 
 def find_spans(text: str, wanted: set[str], limit: int = SIZES.scan) -> list[Span]:
-    """Character spans of the words of `text` (its first `limit` characters) whose index term is wanted."""
+    """Character spans of the words of `text` (its first `limit` characters) whose index term is wanted.
+
+    Every word of the text is the exact answer (`scan_spans`). For ASCII text, the words that can fold to a
+    wanted term are found first, by one search of the lower-cased text for the terms as they can be written
+    (an acronym with its dots, a number with its commas, a possessive's 's is a suffix): only the runs of
+    non-space characters holding such a place are then read word by word, which gives the same spans, since
+    no word spans a space."""
     if not wanted:
         return []
+    limit = min(limit, len(text))
+    if not text.isascii():
+        return scan_spans(text, wanted, limit)
+    written = _written(frozenset(w for w in wanted if w.isascii()))
+    if written is None:
+        return []
+    lowered = text[:limit].lower().replace("’", "'")
+    spaces = [c for c in _SPACES if c in lowered]
+    spans: list[Span] = []
+    end = 0
+    for m in written.finditer(lowered):
+        if m.start() < end:
+            continue
+        start = max([lowered.rfind(c, 0, m.start()) for c in spaces], default=-1) + 1
+        found = _SPACE.search(lowered, m.end())
+        end = found.start() if found else limit
+        spans.extend(w.span() for w in WORD.finditer(text, start, end) if fold(w.group()) in wanted)
+    return spans
+
+
+def scan_spans(text: str, wanted: set[str], limit: int = SIZES.scan) -> list[Span]:
+    """find_spans by reading every word of the text's first `limit` characters."""
     return [m.span() for m in WORD.finditer(text, 0, limit) if fold(m.group()) in wanted]
+
+
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what \s matches in ASCII text
+_SPACE = re.compile(r"\s")
+
+
+@lru_cache(maxsize=4096)
+def _written(wanted: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for the ways the wanted terms can be written in lower-cased ASCII text (see find_spans)."""
+    forms = set()
+    for w in wanted:
+        forms.add(re.escape(w))
+        if w.isalpha() and 1 < len(w) <= 12:  # "u.s." folds to "us"
+            forms.add(r"\.".join(w))
+        if w[:1].isdigit():  # "1,000" folds to "1000"
+            forms.add(",?".join(re.escape(c) for c in w))
+    return re.compile("|".join(sorted(forms, key=len, reverse=True))) if forms else None
 
 
 def field_terms(query_terms: Iterable[tuple[str, object]], fieldname: str) -> set[str]:

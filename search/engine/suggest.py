@@ -8,6 +8,7 @@ offers the corrected query only when it finds more than the query as typed.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from search.engine.budget import Budget
 from search.engine.params import SUGGEST_LIMIT
 from search.engine.query import compile_query
 from search.engine.snapshot import Snapshot
-from search.engine.syntax import Node, parse, words_of
+from search.engine.syntax import Group, Node, Word, parse, render
 from search.index.analysis import STOP_WORDS, terms
 
 SUGGEST_SCAN = 200  # headline terms looked at per completion request
@@ -68,7 +69,7 @@ def did_you_mean(snap: Snapshot, node: Node, allowed: np.ndarray | None, total: 
     request's time lasts: a suggestion is a convenience, skipped without marking the results partial)."""
     if budget.over():
         return None
-    text = _corrected(snap, words_of(node))
+    text = _corrected(snap, node)
     if text is None or budget.over():
         return None
     own = Budget(deadline=budget.deadline)  # cutting this count short says nothing about the results
@@ -80,19 +81,26 @@ def did_you_mean(snap: Snapshot, node: Node, allowed: np.ndarray | None, total: 
     return {"q": text, "total": count} if count > total else None
 
 
-def _corrected(snap: Snapshot, words: list[str]) -> str | None:
-    """The query with each rare alphabetic word replaced by its closest body term; None when none changes."""
+def _corrected(snap: Snapshot, node: Node) -> str | None:
+    """The query with each rare alphabetic word replaced by its closest body term, everything else as typed (a
+    word's boost, the words excluded); None when none changes."""
     reader = snap.searcher.reader()
-    corrected, changed = [], False
-    for w in words:
-        lw = w.lower()
-        if reader.doc_frequency("body", lw) + reader.doc_frequency("headline", lw) >= COMMON or not w.isalpha():
-            corrected.append(w)
+    fixed = copy.deepcopy(node)
+    changed = False
+    for w in _plain_words(fixed):
+        lw = w.text.lower()
+        if reader.doc_frequency("body", lw) + reader.doc_frequency("headline", lw) >= COMMON or not w.text.isalpha():
             continue
         option = snap.lexicon.closest("body", lw, maxdist=2)
         if option and option != lw:
-            corrected.append(option)
-            changed = True
-        else:
-            corrected.append(w)
-    return " ".join(corrected) if changed else None
+            w.text, changed = option, True
+    if not changed:
+        return None
+    text = render(fixed)
+    return text if parse(text) == fixed else " ".join(w.text for w in _plain_words(fixed))
+
+
+def _plain_words(node: Node) -> list[Word]:
+    """The words of a plain query (is_plain) that are searched for, not those excluded."""
+    items = node.items if isinstance(node, Group) else [node]
+    return [i for i in items if isinstance(i, Word)]

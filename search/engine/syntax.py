@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from search.engine.params import MAX_QUERY_LENGTH
 from search.index.fields import ARTICLES, Registry
@@ -303,6 +304,31 @@ def words_of(node: Node | None) -> list[str]:
         elif isinstance(n, Word | Phrase):
             out.append(n.text)
     return out
+
+
+def render(node: Node, top: bool = True) -> str:
+    """A query string that parses back to the tree (what a did-you-mean offers, edited): words with their
+    field, `*`, `~N` and `^N`, phrases with `~N` and `^N`, groups in parentheses, NOT as `-`. Callers check
+    `parse(render(node)) == node` where it matters: a word that reads as an operator does not come back."""
+    if isinstance(node, Word):
+        text = f"{node.field}:{node.text}" if node.field else node.text
+        return text + ("*" if node.prefix else "") + (f"~{node.fuzzy}" if node.fuzzy else "") + _boost_text(node.boost)
+    if isinstance(node, Phrase):
+        text = f'{node.field}:"{node.text}"' if node.field else f'"{node.text}"'
+        return text + (f"~{node.slop}" if node.slop > 1 else "") + _boost_text(node.boost)
+    if isinstance(node, Not):
+        return "-" + render(node.item, top=False)
+    inner = (" OR " if node.op == "or" else " ").join(render(i, top=False) for i in node.items)
+    if top and node.op == "and" and node.boost == 1.0:
+        return inner
+    return f"({inner})" + _boost_text(node.boost)
+
+
+def _boost_text(boost: float) -> str:
+    if boost == 1.0:
+        return ""
+    text = format(Decimal(repr(boost)), "f")  # 1e-07 -> 0.0000001: the syntax has no exponents
+    return "^" + (text.rstrip("0").rstrip(".") if "." in text else text)
 
 
 def is_plain(node: Node | None) -> bool:
