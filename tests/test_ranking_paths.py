@@ -1,6 +1,8 @@
 """BM25F scores are the same whichever way a word's fields are summed: sorted and merged (a word in few
-documents) or added up in one array over every document (a frequent word, ranking.DENSE_SHARE). Checked on an
-index of the shipped corpus for every word it holds in two fields or more, and through the engine's ranking."""
+documents) or added up in one array over every document (a frequent word, ranking.DENSE_SHARE), and whether
+all of a word's postings are read or only those of the matched documents (few matches, ranking.SPARSE_SHARE).
+Checked on an index of the shipped corpus for every word it holds in two fields or more, and through the
+engine's ranking."""
 
 from __future__ import annotations
 
@@ -42,14 +44,16 @@ def _words_in_two_fields(engine: Engine) -> list[str]:
     return sorted(w for w in headline if w.isalpha() and ("body", w) in reader)
 
 
-def test_dense_and_sparse_sums_give_the_same_scores(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("switch", ["DENSE_SHARE", "SPARSE_SHARE"])
+def test_either_way_gives_the_same_scores(engine: Engine, monkeypatch: pytest.MonkeyPatch, switch: str) -> None:
     queries = _words_in_two_fields(engine)
     assert len(queries) > 20
     queries += [" ".join(queries[i : i + 3]) for i in range(0, len(queries) - 3, 7)]
     queries += [" OR ".join(queries[i : i + 2]) for i in range(0, 40, 5)]
-    monkeypatch.setattr(ranking, "DENSE_SHARE", 0)  # never dense
+    queries += [f"{a} -{b}" for a, b in zip(queries[:20], queries[20:40], strict=False)]
+    monkeypatch.setattr(ranking, switch, 0)  # never dense; never only the matches' postings
     sparse = {q: _scored(engine, q) for q in queries}
-    monkeypatch.setattr(ranking, "DENSE_SHARE", 10**9)  # always dense
+    monkeypatch.setattr(ranking, switch, 10**9)  # always
     for q in queries:
         matched, dense = _scored(engine, q)
         assert np.array_equal(matched, sparse[q][0]), q
@@ -57,10 +61,12 @@ def test_dense_and_sparse_sums_give_the_same_scores(engine: Engine, monkeypatch:
     assert any(len(sparse[q][0]) for q in queries)
 
 
-def test_the_ranked_page_is_the_same(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("switch", ["DENSE_SHARE", "SPARSE_SHARE"])
+def test_the_ranked_page_is_the_same(engine: Engine, monkeypatch: pytest.MonkeyPatch, switch: str) -> None:
     words = _words_in_two_fields(engine)[:12]
+    words += [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     pages = {}
     for share in (0, 10**9):
-        monkeypatch.setattr(ranking, "DENSE_SHARE", share)
+        monkeypatch.setattr(ranking, switch, share)
         pages[share] = [[(h.id, h.score) for h in engine.search(SearchRequest.build(q=w)).results] for w in words]
     assert pages[0] == pages[10**9] and any(pages[0])

@@ -274,15 +274,13 @@ class Engine:
             return [], every, matched  # a page past the end is empty, not an error
         scores = None
         if req.sort == "relevance":
-            scores = ranking.scores(p, q, matched)
-            if req.recency and snap.newest is not None:
-                scores = scores * ranking.recency(p, matched, req.recency, snap.newest)
-            order = ranking.top(-scores, end)
+            boost = (req.recency, snap.newest) if req.recency and snap.newest is not None else None
+            order, scores = _scored(p, q, matched, end, boost)
         else:
             order = ranking.by_date(p, matched, req.sort == "newest", end)
         page = order[start:end].tolist()
         found = ranking.page_terms(p, ranking.positive_terms(q), [int(matched[i]) for i in page])
-        top = [(int(matched[i]), float(scores[i]) if scores is not None else None, found[n])
+        top = [(int(matched[i]), float(scores[start + n]) if scores is not None else None, found[n])
                for n, i in enumerate(page)]
         return top, every, matched
 
@@ -362,6 +360,16 @@ class Engine:
         """What the live index holds and how it was built: for `newsearch status` and /api/status."""
         with self._lock:
             return status(self.view(), self.store)
+
+
+def _scored(p: Any, q: wq.Query, matched: np.ndarray, n: int,
+            boost: tuple[float, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """(indices into `matched` of its first n by score, their scores), every match scored."""
+    scores = ranking.scores(p, q, matched)
+    if boost is not None:
+        scores = scores * ranking.recency(p, matched, *boost)
+    order = ranking.top(-scores, n)
+    return order, scores[order]
 
 
 def _live(snap: Snapshot | None, ix: Any, build: str) -> bool:

@@ -60,6 +60,8 @@ class Postings:
         self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
         self._lengths: dict[str, np.ndarray] = {}
+        self._average: dict[str, float] = {}
+        self.counts: dict[tuple, int] = {}  # a word's document count in the fields it is searched in (ranking.py)
         self._published: np.ndarray | None = None
 
     # -- posting lists --------------------------------------------------------------------------------
@@ -109,6 +111,12 @@ class Postings:
             parts = [_LENGTHS[length_bytes(leaf, fieldname)] for leaf, _ in self.leaves]
             self._lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         return self._lengths[fieldname]
+
+    def average_length(self, fieldname: str) -> float:
+        """A field's average length over every document (BM25's avgdl, as Whoosh counts it)."""
+        if fieldname not in self._average:
+            self._average[fieldname] = float(self.lengths(fieldname).sum()) / (self.size or 1)
+        return self._average[fieldname]
 
     def published(self) -> np.ndarray:
         """Every document's publication time as Whoosh stores it (uint64 datetime longs; MISSING when undated)."""

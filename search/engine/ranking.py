@@ -18,6 +18,8 @@ from search.index.fields import ARTICLES, Registry
 
 K1 = 1.2
 HALF_LIFE_DAYS = 180.0  # the recency boost halves for every this many days before the newest article
+SPARSE_SHARE = 16  # matches under 1/16 of the documents have only their own postings read for their scores
+MAX_COUNTS = 100_000  # words' document counts kept per searcher (word_documents)
 DENSE_SHARE = 8  # a word in more than 1/8 of the documents has its fields summed in one array of them all
 DAY = 86_400_000_000  # a day in Whoosh datetime longs (microseconds)
 FieldWord = tuple[str, tuple[str, ...], float]  # (field, the forms of one word searched there, weight)
@@ -31,16 +33,21 @@ def scores(p: Postings, q: wq.Query, matched: np.ndarray, registry: Registry = A
     the field weights *before* saturation, and one idf (from the documents that have the word in any of those
     fields) applies: a word found in the headline and again in the body counts more, but never twice over,
     which summing per-field BM25 scores would do. A word's score is then multiplied by its clause's boost.
+
+    When the matches are few, only their own postings are read (each word's idf is then its document count,
+    kept per searcher); a frequent word's fields are summed in one array over every document.
     """
     total = np.zeros(len(matched), dtype=np.float64)
     if not len(matched):
         return total
+    only = matched if len(matched) * SPARSE_SHARE < p.size else None  # few matches: only their postings are read
     for word, boost in boosted_words(q):
-        found = _word_frequency(p, word, registry)
+        found = _word_frequency(p, word, registry, only)
         if found is None:
             continue
         ids, tf = found
-        idf = math.log(1 + (p.size - len(ids) + 0.5) / (len(ids) + 0.5))  # BM25 (Robertson/Lucene) idf
+        n = len(ids) if only is None else word_documents(p, word)
+        idf = math.log(1 + (p.size - n + 0.5) / (n + 0.5))  # BM25 (Robertson/Lucene) idf
         if len(ids) == len(matched) and np.array_equal(ids, matched):  # a query of one word: no lookups
             total += boost * idf * tf * (K1 + 1) / (tf + K1)
             continue
@@ -51,16 +58,18 @@ def scores(p: Postings, q: wq.Query, matched: np.ndarray, registry: Registry = A
     return total
 
 
-def _word_frequency(p: Postings, word: list[FieldWord], registry: Registry) -> tuple[np.ndarray, np.ndarray] | None:
+def _word_frequency(p: Postings, word: list[FieldWord], registry: Registry,
+                    only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """One word's documents and its BM25F pseudo-frequency there: per field, the frequency normalised by the
-    field's length (b from the registry) and weighted, summed over the fields. None when no document has it."""
+    field's length (b from the registry) and weighted, summed over the fields. None when no document has it.
+    Only the documents among `only` (sorted), when given."""
     ids_parts, tf_parts = [], []
     for fieldname, texts, weight in word:
-        ids, tfs = group(p, fieldname, texts)
+        ids, tfs = group(p, fieldname, texts, only)
         if not len(ids):
             continue
         lengths = p.lengths(fieldname)
-        avg = (float(lengths.sum()) / p.size) or 1.0
+        avg = p.average_length(fieldname) or 1.0
         b = registry.b_of(fieldname)
         ids_parts.append(ids)
         tf_parts.append(weight * tfs / ((1 - b) + b * lengths[ids] / avg))
@@ -77,11 +86,44 @@ def _word_frequency(p: Postings, word: list[FieldWord], registry: Registry) -> t
     return ids, np.bincount(inverse, weights=np.concatenate(tf_parts))
 
 
-def group(p: Postings, fieldname: str, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """The forms of one word (singular, plural) as a single term: documents with any, frequencies summed."""
+def _among(posting: tuple[np.ndarray, np.ndarray], only: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The postings of the documents `only` holds (all of them when None, or when the postings are few)."""
+    ids, tfs = posting
+    if only is None or len(ids) <= len(only) or not len(ids):
+        return ids, tfs
+    at = np.searchsorted(ids, only)
+    at[at == len(ids)] = 0
+    hit = ids[at] == only
+    return only[hit], tfs[at[hit]]
+
+
+def word_documents(p: Postings, word: list[FieldWord]) -> int:
+    """How many documents have the word in any of the fields it is searched in (its idf's count), kept per
+    searcher."""
+    key = tuple((fieldname, texts) for fieldname, texts, _ in word)
+    found = p.counts.get(key)
+    if found is None:
+        parts = [group(p, fieldname, texts)[0] for fieldname, texts, _ in word]
+        if len(parts) == 1:
+            found = len(parts[0])
+        else:
+            mask = np.zeros(p.size, dtype=bool)
+            for ids in parts:
+                mask[ids] = True
+            found = int(np.count_nonzero(mask))
+        if len(p.counts) >= MAX_COUNTS:
+            p.counts.clear()
+        p.counts[key] = found
+    return found
+
+
+def group(p: Postings, fieldname: str, texts: tuple[str, ...],
+          only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The forms of one word (singular, plural) as a single term: documents with any, frequencies summed
+    (among the documents `only` holds, when given: a sorted array much shorter than the postings)."""
     if len(texts) == 1:
-        return p.term(fieldname, texts[0])
-    parts = [p.term(fieldname, t) for t in texts]
+        return _among(p.term(fieldname, texts[0]), only)
+    parts = [_among(p.term(fieldname, t), only) for t in texts]
     ids = np.concatenate([part[0] for part in parts])
     tfs = np.concatenate([part[1] for part in parts])
     if not len(ids):
