@@ -1,6 +1,6 @@
-"""Would block-max top-k pay here? For frequent words (>= 20,000 matches, or --min-matches) of a query mix, the share of their
-matches a block-max scorer (Ding and Suel 2011, done for whole arrays) would still have to score exactly to be
-sure of the first 10, with two kinds of per-block bound:
+"""Would block-max top-k pay here? For frequent words (>= 20,000 matches, or --min-matches) of a query mix,
+the share of their matches a block-max scorer (Ding and Suel 2011, done for whole arrays) would still have to
+score exactly to be sure of the first 10, with two kinds of per-block bound:
 
 - stored: what newsearch's codec keeps per block of 128 postings (layout.py): the highest term frequency and
   the shortest field length, so a block's bound is weight x highest frequency / the norm of the shortest length;
