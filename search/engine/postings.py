@@ -26,7 +26,6 @@ from whoosh.searching import Searcher
 from search.index.codec import (
     BYTE_TO_LENGTH,
     LayoutError,  # noqa: F401 - raised from here, for the engine's callers
-    TermPostings,
     check_segment,
     field_terms,
     length_bytes,
@@ -127,38 +126,31 @@ class Postings:
 
 
 class Positions:
-    """One term's word positions, for the documents asked for (in increasing chunks): each segment's positions
-    are decoded once, when a document of it is first asked for."""
+    """One term's word positions, for the documents asked for (in increasing chunks): only the asked documents'
+    share of each segment's positions stream is decoded."""
 
     def __init__(self, postings: Postings, fieldname: str, btext: bytes) -> None:
         self._parts = [(found, found.ids + base) for leaf, base in postings.leaves
                        if (found := term_postings(leaf, fieldname, btext)) is not None]  # (postings, global ids)
-        self._decoded: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def take(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence in `docs` (sorted), as two arrays."""
         doc_parts, pos_parts = [], []
-        for i, (found, ids) in enumerate(self._parts):
+        for found, ids in self._parts:
             lo, hi = np.searchsorted(ids, docs[0]), np.searchsorted(ids, docs[-1], side="right")
             if lo == hi:
                 continue
-            sel = lo + np.flatnonzero(np.isin(ids[lo:hi], docs, assume_unique=True))
+            at = lo + np.searchsorted(ids[lo:hi], docs)  # where each asked document would be
+            inside = at < hi
+            sel = at[inside][ids[at[inside]] == docs[inside]]  # the postings of the asked documents
             if not len(sel):
                 continue
-            counts, flat, starts = self._positions(i, found)
-            c = counts[sel]
-            firsts = np.repeat(starts[sel] - (np.cumsum(c) - c), c)  # each selected posting's first position
-            doc_parts.append(np.repeat(ids[sel], c))
-            pos_parts.append(flat[firsts + np.arange(int(c.sum()))])
+            counts, flat = found.positions_of(sel)
+            doc_parts.append(np.repeat(ids[sel], counts))
+            pos_parts.append(flat)
         if not doc_parts:
             return EMPTY, EMPTY
         return np.concatenate(doc_parts), np.concatenate(pos_parts)
-
-    def _positions(self, i: int, found: TermPostings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if i not in self._decoded:
-            counts, flat = found.positions()
-            self._decoded[i] = (counts, flat, np.cumsum(counts) - counts)
-        return self._decoded[i]
 
 
 def segment_postings(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]:

@@ -112,6 +112,22 @@ class TermPostings:
         base = np.concatenate(([0], running))[starts]  # each posting's deltas start again from 0
         return counts.astype(np.int64), running - base
 
+    def positions_of(self, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, positions) of the postings `sel` (ascending indices) alone: only their share of the
+        positions stream is decoded (a phrase's few candidates among a frequent word's postings)."""
+        if self.kind != POSITIONS:
+            raise LayoutError("this posting list has no positions of its own")
+        counts, deltas = self._position_arrays()
+        c = counts[sel].astype(np.int64)
+        if not len(c):
+            return c, np.zeros(0, dtype=np.int64)
+        ends = np.cumsum(c)
+        starts = (np.cumsum(counts, dtype=np.int64) - counts)[sel]
+        d = deltas[np.repeat(starts - (ends - c), c) + np.arange(int(ends[-1]))].astype(np.int64)
+        running = np.cumsum(d)
+        firsts = ends - c  # where each selected posting's deltas begin among d
+        return c, running - np.repeat(running[firsts] - d[firsts], c)
+
     def _position_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if self._values is None:
             at, length = self._values_at
