@@ -268,7 +268,7 @@ class Engine:
         (matching stops at the budget's deadline and marks it cut)."""
         p = snap.postings
         every = matching.docs(p, q, budget)
-        matched = every if allowed is None else np.intersect1d(every, allowed, assume_unique=True)
+        matched = every if allowed is None else matching.intersect([every, allowed])
         start, end = (req.page - 1) * req.page_size, req.page * req.page_size
         if start >= len(matched):
             return [], every, matched  # a page past the end is empty, not an error

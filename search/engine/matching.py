@@ -162,10 +162,25 @@ def union(size: int, parts: list[np.ndarray]) -> np.ndarray:
 
 
 def intersect(parts: list[np.ndarray]) -> np.ndarray:
-    """Sorted intersection of sorted arrays, smallest first."""
+    """Sorted intersection of sorted arrays of distinct document numbers, smallest first."""
     if not parts:
         return EMPTY
-    return reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted(parts, key=len))
+    return reduce(_meet, sorted(parts, key=len))
+
+
+def _meet(small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """The documents of `small` also in `large` (both sorted, distinct): through a mask over the documents when
+    `large` is dense (no sort, unlike np.intersect1d), else by looking each of `small` up in `large`."""
+    if not len(small) or not len(large):
+        return small[:0]
+    top = int(max(small[-1], large[-1])) + 1
+    if len(large) * 64 >= top:
+        mask = np.zeros(top, dtype=bool)
+        mask[large] = True
+        return small[mask[small]]
+    at = np.searchsorted(large, small)
+    at[at == len(large)] = 0
+    return small[large[at] == small]
 
 
 def all_but(every: np.ndarray, filters: dict[str, np.ndarray], name: str) -> np.ndarray:

@@ -77,7 +77,7 @@ def did_you_mean(snap: Snapshot, node: Node, allowed: np.ndarray | None, total: 
     found = matching.docs(snap.postings, q, own)
     if own.cut:
         return None
-    count = len(found if allowed is None else np.intersect1d(found, allowed, assume_unique=True))
+    count = len(found if allowed is None else matching.intersect([found, allowed]))
     return {"q": text, "total": count} if count > total else None
 
 
