@@ -18,34 +18,49 @@ _EXPORTS = {
     "ensure_index": "search.index.schedule",
     "FIELDS": "search.index.fields", "FACETS": "search.index.fields",
     **{name: "search.engine.params" for name in ("PARAMS", "Param", "MAX_QUERY_LENGTH", "MAX_WINDOW",
-                                                 "SUGGEST_LIMIT", "QUOTE_PARAMS")},
+                                                 "SUGGEST_LIMIT", "QUOTE_PARAMS", "API_VERSION")},
+    "server_version": "search.engine.status",
     "QUOTE_FACETS": "search.index.quote_fields", "source_slug": "search.engine.sources",
     **{name: "search.engine.quotes" for name in ("QuoteRequest", "QuoteResult", "QuoteResults")},
-    "Engine": "search.engine.engine",
+    "Engine": "search.engine.engine", "Export": "search.engine.export", "AlertStore": "search.alerts.store",
     "SearchRequest": "search.engine.results", "Results": "search.engine.results", "Hit": "search.engine.results",
     **{name: "search.errors" for name in (
         "NewsearchError", "ReadError", "BadRequest", "NotFound", "IndexMissing", "IndexDamaged", "IndexOutdated",
-        "IndexLocked", "IndexWriteError", "RunRefused", "RunStopped")},
+        "IndexLocked", "IndexWriteError", "RunRefused", "RunStopped", "CursorExpired")},
 }
 __all__ = [
+    "API_VERSION",
+    "AlertStore", "CursorExpired", "Export",
     "Article", "BadRequest", "Engine", "FACETS", "FIELDS", "Hit", "IndexDamaged", "IndexLocked", "IndexMissing",
     "IndexOutdated", "IndexReport", "IndexWriteError", "Indexer", "MAX_QUERY_LENGTH", "MAX_WINDOW", "NewsearchError",
     "NotFound", "PARAMS", "Param", "QUOTE_FACETS", "QUOTE_PARAMS", "Quote", "QuoteRequest", "QuoteResult",
     "QuoteResults", "ReadError", "ReadResult", "Results", "RunRefused", "RunStopped",
-    "SUGGEST_LIMIT", "SearchRequest", "Settings", "ensure_index", "source_slug",
+    "SUGGEST_LIMIT", "SearchRequest", "Settings", "ensure_index", "server_version", "source_slug",
 ]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from search.alerts.store import AlertStore
     from search.articles import Article, Quote, ReadResult
     from search.config import Settings
     from search.engine.engine import Engine
-    from search.engine.params import MAX_QUERY_LENGTH, MAX_WINDOW, PARAMS, QUOTE_PARAMS, SUGGEST_LIMIT, Param
+    from search.engine.export import Export
+    from search.engine.params import (
+        API_VERSION,
+        MAX_QUERY_LENGTH,
+        MAX_WINDOW,
+        PARAMS,
+        QUOTE_PARAMS,
+        SUGGEST_LIMIT,
+        Param,
+    )
     from search.engine.quotes import QuoteRequest, QuoteResult, QuoteResults
     from search.engine.results import Hit, Results, SearchRequest
     from search.engine.sources import source_slug
+    from search.engine.status import server_version
     from search.errors import (
         BadRequest,
+        CursorExpired,
         IndexDamaged,
         IndexLocked,
         IndexMissing,

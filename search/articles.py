@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 QuoteKind = Literal["direct", "indirect"]
 
@@ -62,6 +63,12 @@ class Article:
     fields: dict[str, str] = field(default_factory=dict)  # more fields a reader found, by name (a JSON key)
 
     @property
+    def outlet(self) -> str | None:
+        """The publisher of the article (`fields["outlet"]`, set by the readers: the site's own name, or its URL's
+        domain), never one of the sources quoted in it; None when nothing says."""
+        return (self.fields.get("outlet") or "").strip() or None
+
+    @property
     def key(self) -> str:
         """Where the article came from: the path, plus `#n` for the n-th record of a multi-record file."""
         return self.path if self.record is None else f"{self.path}#{self.record}"
@@ -81,8 +88,19 @@ class Article:
             "quotes": [q.to_dict() for q in self.quotes],
             "sources": list(self.sources),
             "url": self.url,
+            "outlet": self.outlet,
             "error": None,
         }
+
+
+def url_outlet(url: str | None) -> str | None:
+    """The outlet a URL names: its host without `www.` (`https://www.bbc.co.uk/news/x` -> `bbc.co.uk`), or None."""
+    try:
+        host = urlsplit((url or "").strip()).hostname or ""
+    except ValueError:  # a malformed URL ("http://[::1")
+        return None
+    host = host.rstrip(".").removeprefix("www.")
+    return host if "." in host else None
 
 
 @dataclass

@@ -170,8 +170,9 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
             bar.close()
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
-        return
-    show_report(report)
+    else:
+        show_report(report)
+    after_indexing(settings, err=as_json)  # the alerts deliver what this run added (stdout stays JSON)
 
 
 def _request_options(params: tuple[Param, ...]) -> Callable[[Callable], Callable]:
@@ -198,20 +199,49 @@ def _bad_request(e: BadRequest) -> click.BadParameter:
 @main.command()
 @click.argument("query", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the JSON API serves them.")
+@click.option("--format", "export_format", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="Export every match (not a page: no 10,000 limit) as CSV or JSON Lines, as /api/search.csv and "
+                   ".jsonl serve them.")
 @_request_options(PARAMS)
 @click.pass_obj
-def search(settings: Settings, query: tuple[str, ...], as_json: bool, **request: Any) -> None:
-    """Search the index and show ranked results with highlighted snippets.
+def search(settings: Settings, query: tuple[str, ...], as_json: bool, export_format: str | None,
+           **request: Any) -> None:
+    """Search the index and show ranked results with highlighted snippets, or export every match (--format).
 
     Example:
 
         newsearch search 'source:"Al Jazeera" troops' --sort newest
+
+        newsearch search harbour --sort oldest --format csv > harbour.csv
     """
     from search.engine.engine import Engine
     from search.engine.results import SearchRequest
 
+    if export_format:
+        _export(Engine(settings), _asked(lambda: SearchRequest.build(q=" ".join(query), **request)), export_format)
+        return
     results = _asked(lambda: Engine(settings).search(SearchRequest.build(q=" ".join(query), **request)))
     _answer(results.to_dict(), as_json, lambda: show_results(results))
+
+
+def _export(engine: Any, req: Any, fmt: str) -> None:
+    """Every match on stdout, a chunk of rows at a time (paging options do not apply). A failure midway is the
+    command's error, after the rows already written; a closed pipe (`| head`) ends it quietly."""
+    found = _asked(lambda: engine.export(req))
+    out = sys.stdout.buffer
+    try:
+        for text in found.lines(fmt):
+            out.write(text.encode("utf-8"))
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        sys.exit(1)
+    except NewsearchError as e:
+        raise click.ClickException(f"the export stopped after it began: {e}") from None
+    finally:
+        found.close()
+    if found.partial:
+        click.echo("warning: the search ran out of time: some matches may be missing", err=True)
 
 
 @main.command()
@@ -340,4 +370,10 @@ def schedule(settings: Settings, every: str | None, cron: str | None, full: bool
         raise click.UsageError(str(e)) from None
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    run_forever(ReindexJob(settings, full=full, lock_wait=wait), trigger)
+    run_forever(ReindexJob(settings, full=full, lock_wait=wait, on_report=lambda _: after_indexing(settings, err=True)),
+                trigger)
+
+
+from search.cli_alerts import after_indexing, alerts  # noqa: E402 - it builds on the helpers above
+
+main.add_command(alerts)

@@ -59,6 +59,7 @@ def show_article(art: Article) -> None:
         ("byline", art.byline),
         ("published", art.published.isoformat() if art.published else None),
         ("url", art.url),
+        ("outlet", art.outlet),
         ("credit", art.credit),
     ]
     for name, value in rows:
@@ -140,12 +141,14 @@ def show_results(results: Results) -> None:
     first = (results.page - 1) * results.page_size + 1
     note = " (few articles have every word: showing those with most of them too)" if results.relaxed else ""
     note += " (time limit reached: partial results)" if results.partial else ""
-    click.echo(f"{results.total} results, page {results.page}, {results.took_ms:.0f} ms{note}")
+    stories = results.total_collapsed
+    collapsed = f" in {stories} {'story' if stories == 1 else 'stories'}" if results.query.get("collapse") else ""
+    click.echo(f"{results.total} results{collapsed}, page {results.page}, {results.took_ms:.0f} ms{note}")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion['q']} ({results.suggestion['total']} results)?")
     for n, hit in enumerate(results.results, start=first):
         when = (hit.published or "")[:10]
-        meta = " · ".join(x for x in (when, hit.section, hit.byline) if x)
+        meta = " · ".join(x for x in (when, hit.outlet, hit.section, hit.byline) if x)
         click.echo()
         click.secho(f"{n}. {plain(hit.snippets.get('headline', '')) or hit.headline}", bold=True)
         if meta:
@@ -157,7 +160,30 @@ def show_results(results: Results) -> None:
         for q in hit.quotes:
             click.echo(f"   — {q.source or 'unattributed'} ({q.cue or q.kind})")
         click.echo(f"   id {hit.id}  matched: {', '.join(hit.matched_fields) or '-'}")
+        if hit.duplicates:
+            click.echo(f"   + {copies_text(hit.duplicates, hit.copies)}")
     show_facets(results.facets)
+    if results.histogram is not None:
+        show_histogram(results.histogram)
+
+
+def copies_text(duplicates: int, copies: list[dict[str, Any]]) -> str:
+    """"2 more copies: Valley Ledger, harbour.example" (collapse=1: the other matches of a hit's story)."""
+    names = [c.get("outlet") or c.get("url") or c["id"] for c in copies]
+    more = f" and {duplicates - len(names)} more" if duplicates > len(names) else ""
+    return f"{duplicates} more {'copy' if duplicates == 1 else 'copies'}: {', '.join(names)}{more}"
+
+
+def show_histogram(trend: dict[str, Any], width: int = 40) -> None:
+    """`--histogram`: one line a bucket, its matches as a bar (the busiest bucket `width` wide), the count, and
+    its share of the articles within the filters."""
+    click.echo(f"\nmatches per {trend['interval']}: {trend['dated']} dated, {trend['undated']} undated")
+    most = max((b["count"] for b in trend["buckets"]), default=0)
+    key_width = max((len(b["key"]) for b in trend["buckets"]), default=0)
+    for b in trend["buckets"]:
+        bar = "█" * max(1, round(width * b["count"] / most)) if b["count"] else ""
+        share = f"  {b['share']:.1%} of {b['all']}" if b["count"] else ""
+        click.echo(f"  {b['key']:<{key_width}} {bar:<{width}} {b['count']}{share}")
 
 
 def show_quotes(results: QuoteResults) -> None:

@@ -6,6 +6,7 @@ Command-line options override the environment, which overrides the defaults (./c
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,27 @@ class Settings:
     web_cache_mb: int = 32  # the most memory those answers may take in each worker (by their estimated size)
     head_timeout_s: float = 10.0  # a request (line, headers, body) must arrive within this, or its connection closes
     aliases: str = ""  # your aliases files (TOML, like search/quotes/aliases.toml), separated by os.pathsep
+    cors_origins: str = ""  # origins whose pages may call /api/* and the feeds (comma-separated, or *); "" = none
+    dedup: int = 1  # 1: near-duplicate articles get one cluster id as they are indexed (index/dedup.py); 0: none
 
     @property
     def aliases_files(self) -> list[Path]:
         """The user's aliases files, read after the shipped one (a later file wins)."""
         return [Path(p) for p in self.aliases.split(os.pathsep) if p.strip()]
+
+    @property
+    def cors(self) -> tuple[str, ...]:
+        """The origins allowed by CORS_ORIGINS, as browsers write them (`https://host[:port]`, lower case), or
+        ("*",); ValueError for one that is no origin (a path, no scheme)."""
+        out = []
+        for origin in (o.strip().rstrip("/") for o in self.cors_origins.split(",")):
+            if origin == "*":
+                return ("*",)
+            if origin and not re.fullmatch(r"https?://[^/\s?#]+", origin, re.I):
+                raise ValueError(f"{ENV_PREFIX}CORS_ORIGINS: {origin!r} is not an origin like https://news.example.org")
+            if origin:
+                out.append(origin.lower())
+        return tuple(out)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -278,3 +278,100 @@ def looks_like_date(line: str) -> bool:
         return any(_strict(s) is not None for s in _segments(line)) and parse_date(line) is not None
     except Exception:  # never raises, like parse_date
         return False
+
+
+# -- date math in request parameters ----------------------------------------------------------------------------
+# Elasticsearch's date math (`now-7d/d`, `2024-01-31||+1M`), for `from`/`to`/`when`. Everything is UTC, as the
+# index stores dates; `now` is passed in, so the same expression always reads the same against the same clock.
+DATE_MATH_UNITS = "yMwdhHms"  # years, months, weeks, days, hours (h or H), minutes, seconds: case matters (M, m)
+_MATH_ANCHOR = re.compile(r"(now)|(.+?)\|\|")
+_MATH_OP = re.compile(r"([+-])(\d{1,9})([a-zA-Z]?)|/([a-zA-Z]?)")
+_SPANS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "H": timedelta(hours=1),
+          "m": timedelta(minutes=1), "s": timedelta(seconds=1)}
+
+
+class DateMathError(ValueError):
+    """An expression that is no date math; the message says what is wrong, safe to show."""
+
+
+def is_date_math(text: str) -> bool:
+    """Whether a parameter value is meant as date math (`now…` or `…||…`) rather than an ISO date."""
+    text = text.strip()
+    return text.startswith("now") or "||" in text
+
+
+def date_math(text: str, now: datetime, round_up: bool = False) -> datetime:
+    """An Elasticsearch date-math expression -> naive UTC datetime: an anchor (`now`, or an ISO date followed by
+    `||`), then any of `+N<unit>`, `-N<unit>` (add, subtract) and `/<unit>` (round), left to right, with units
+    y M w d h m s. Rounding goes down to the unit's start (Monday for weeks), or, with `round_up` (an inclusive
+    upper bound, `to=`), up to its last microsecond; an anchor date without a time then covers its whole day.
+    Months and years that overshoot a month's end stop at its last day. `now` is the clock to read against
+    (naive UTC or aware). DateMathError says what is wrong."""
+    expr = text.strip().replace(" ", "+")  # a `+` that a URL turned into a space
+    m = _MATH_ANCHOR.match(expr)
+    if not m:
+        raise DateMathError("date math starts with `now` or with a date and `||`, as in now-7d or 2024-01-31||+1M")
+    when = _naive_utc(now).replace(microsecond=0) if m.group(1) else _anchor(m.group(2), round_up)
+    pos = m.end()
+    while pos < len(expr):
+        op = _MATH_OP.match(expr, pos)
+        if not op:
+            raise DateMathError(f"cannot read {expr[pos:]!r} in {expr!r}: expected +N<unit>, -N<unit> or /<unit>")
+        unit = op.group(3) if op.group(1) else op.group(4)
+        if op.group(1) and not unit:
+            raise DateMathError(f"a unit ({', '.join(DATE_MATH_UNITS)}) must follow {op.group(0)} in {expr!r}")
+        if not unit or unit not in DATE_MATH_UNITS:
+            raise DateMathError(f"unknown unit {unit!r} in {expr!r}: use one of " + ", ".join(DATE_MATH_UNITS))
+        try:
+            if op.group(1):
+                when = _add(when, int(op.group(2)) * (1 if op.group(1) == "+" else -1), unit)
+            else:
+                when = _round(when, unit, round_up)
+        except (OverflowError, ValueError):
+            raise DateMathError(f"{expr!r} falls outside the years 1 to 9999") from None
+        pos = op.end()
+    return when
+
+
+def _naive_utc(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo is not None else when
+
+
+def _anchor(text: str, round_up: bool) -> datetime:
+    parsed = parse_iso(text) if len(text.strip()) >= 10 else None
+    if parsed is None:
+        raise DateMathError(f"{text!r} before `||` is not an ISO 8601 date or date-time, like 2024-01-31")
+    parsed = _naive_utc(parsed)
+    if round_up and len(text.strip()) == 10:  # a bare date as an upper bound: its whole day
+        parsed = datetime.combine(parsed.date(), datetime.max.time())
+    return parsed
+
+
+def _add(when: datetime, n: int, unit: str) -> datetime:
+    if unit in "yM":
+        months = when.year * 12 + when.month - 1 + n * (12 if unit == "y" else 1)
+        year, month = divmod(months, 12)
+        day = min(when.day, _month_days(year, month + 1))
+        return when.replace(year=year, month=month + 1, day=day)
+    return when + n * _SPANS[unit]
+
+
+def _round(when: datetime, unit: str, up: bool) -> datetime:
+    """The start of `when`'s unit (or, `up`, its last microsecond)."""
+    if unit == "y":
+        start = datetime(when.year, 1, 1)
+    elif unit == "M":
+        start = datetime(when.year, when.month, 1)
+    elif unit == "w":
+        start = datetime.combine(when.date() - timedelta(days=when.weekday()), datetime.min.time())
+    else:
+        size = _SPANS[unit]
+        start = datetime.min + (when - datetime.min) // size * size
+    if not up:
+        return start
+    return _add(start, 1, unit) - timedelta(microseconds=1)
+
+
+def _month_days(year: int, month: int) -> int:
+    nxt = datetime(year + month // 12, month % 12 + 1, 1)
+    return (nxt - timedelta(days=1)).day

@@ -47,3 +47,7 @@ class BadRequest(NewsearchError):
 
 class NotFound(NewsearchError):
     """No article with that id."""
+
+
+class CursorExpired(NewsearchError):
+    """A paging cursor made on an index build or generation that is no longer live: start the search again."""

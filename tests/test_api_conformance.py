@@ -102,3 +102,77 @@ def test_real_articles_and_searches_conform(app) -> None:
     broken.set_data(broken.get_data().replace(b'"seen_in":1', b'"seen_in":"1"'))
     with pytest.raises(AssertionError):
         loaded["/api/sources/{slug}"]["GET"].validate_response(broken)
+
+
+def test_dates_histograms_validators_and_versions_conform(app) -> None:
+    """Issue 12's additions, described and answered as described: relative dates, `when`, histograms of every
+    interval, conditional requests (the 304 and its validators), the versions; and the schema catches a bad bucket."""
+    loaded = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    client = app.test_client()
+    doc = client.get("/api/openapi.json").json
+    search = doc["paths"]["/api/search"]["get"]
+    params = {p["name"]: p for p in search["parameters"]}
+    assert params["histogram"]["schema"]["enum"] == ["auto", "day", "week", "month", "year"]
+    assert params["when"]["schema"]["type"] == "string" and "format" not in params["from"]["schema"]
+    assert params["If-None-Match"]["in"] == "header"
+    for path in ("/api/search", "/api/articles/{id}"):
+        responses = doc["paths"][path]["get"]["responses"]
+        assert "304" in responses and "ETag" in responses["200"]["headers"]
+    assert doc["info"]["version"] == client.get("/api/status").json["api_version"]
+    urls = ["/api/search?q=harbour&histogram=day", "/api/search?histogram=week&section=World",
+            "/api/search?histogram=month&when=30y", "/api/search?histogram=year&from=now-30y/y&to=now/d",
+            "/api/search?q=zeppelinxyz&histogram=auto", "/api/search?from=2020-01-01||%2B1M&to=now"]
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        loaded["/api/search"]["GET"].validate_response(r)
+        etag = r.headers["ETag"]
+        revalidated = client.get(url, headers={"If-None-Match": etag})
+        assert revalidated.status_code == 304
+        loaded["/api/search"]["GET"].validate_response(revalidated)
+    for url in ("/api/search?from=now-7x", "/api/search?histogram=hour", "/api/search?unknown=1"):
+        r = client.get(url)
+        assert r.status_code == 400
+        loaded["/api/search"]["GET"].validate_response(r)
+    art = client.get("/api/search").json["results"][0]["id"]
+    first = client.get(f"/api/articles/{art}")
+    loaded["/api/articles/{id}"]["GET"].validate_response(
+        client.get(f"/api/articles/{art}", headers={"If-None-Match": first.headers["ETag"]}))
+    loaded["/api/articles/{id}"]["GET"].validate_response(client.get(f"/api/articles/{art}?x=1"))
+    broken = client.get("/api/search?histogram=month")
+    broken.set_data(broken.get_data().replace(b'"share":', b'"shar":'))
+    with pytest.raises(AssertionError):
+        loaded["/api/search"]["GET"].validate_response(broken)
+
+
+@pytest.mark.parametrize(("path", "mode"), [(p, m) for p in ("/api/search.csv", "/api/search.jsonl")
+                                            for m in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)],
+                         ids=lambda v: v.value if isinstance(v, GenerationMode) else None)
+def test_generated_export_requests_conform(api_schema, path: str, mode: GenerationMode) -> None:
+    """The exports (issue 12): documented statuses and content types for any parameters, valid or not."""
+    test_generated_requests_conform(api_schema, path, 60, mode)
+
+
+def test_cursor_pages_and_a_stale_cursor_conform(app, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every page of a cursor walk (`next`, the Link header) and the 410 of a cursor from a replaced index match
+    the document; a forged cursor is its 400."""
+    loaded = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    client = app.test_client()
+    url, seen = "/api/search?page_size=4&sort=oldest", []
+    while url:
+        r = client.get(url)
+        loaded["/api/search"]["GET"].validate_response(r)
+        seen += [h["id"] for h in r.json["results"]]
+        url = r.headers["Link"].split(">")[0].lstrip("<") if "Link" in r.headers else None
+    assert len(seen) == len(set(seen)) == client.get("/api/search").json["total"]
+    cursor = client.get("/api/search?page_size=4").json["next"]
+    forged = client.get("/api/search?page_size=4&cursor=" + cursor[::-1])
+    assert forged.status_code == 400
+    loaded["/api/search"]["GET"].validate_response(forged)
+    other = create_app(build_site(tmp_path_factory.mktemp("conformance-other"))).test_client()
+    stale = other.get("/api/search?page_size=4&cursor=" + cursor)  # another index: made on a build that is not live
+    assert stale.status_code == 410 and stale.json["error"]["code"] == "cursor_expired"
+    loaded["/api/search"]["GET"].validate_response(stale)
+    export = client.get("/api/search.csv?q=harbour")
+    assert export.status_code == 200 and int(export.headers["X-Total-Count"]) == len(export.data.splitlines()) - 1
+    loaded["/api/search.csv"]["GET"].validate_response(export)

@@ -14,7 +14,7 @@ from search.cli import main
 from .conftest import CORPUS
 
 KEYS = {"path", "record", "headline", "section", "byline", "published", "captions", "credit", "body", "quotes",
-        "sources", "url", "error"}
+        "sources", "url", "outlet", "error"}
 
 
 def run_json(*args: str) -> tuple[int, list[dict]]:

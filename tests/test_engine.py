@@ -254,10 +254,11 @@ def test_matched_fields_and_quotes_with_their_source(engine: Engine) -> None:
 def test_result_dict_shape(engine: Engine) -> None:
     d = engine.search(SearchRequest.build(q="harbour")).to_dict()
     assert set(d) == {"query", "total", "page", "page_size", "took_ms", "results", "facets", "suggestion",
-                      "relaxed", "partial"}
+                      "relaxed", "partial", "histogram", "next", "total_collapsed"}
     assert set(d["results"][0]) == {"id", "url", "headline", "section", "byline", "published", "score",
-                                    "matched_fields", "snippets", "quotes"}
-    assert set(d["facets"]) == {"section", "source", "year"}
+                                    "matched_fields", "snippets", "quotes", "outlet", "cluster", "duplicates",
+                                    "copies"}
+    assert set(d["facets"]) == {"section", "source", "year", "outlet"}
 
 
 def test_did_you_mean_only_when_it_finds_more(engine: Engine) -> None:

@@ -23,6 +23,8 @@ ALLOWED = {
                       "search.index.documents", "search.index.store", "search.index.check", "search.articles",
                       "search.index.quote_fields", "search.quotes.aliases", "search.quotes.kinds",
                       "search.config", "search.errors", "search.dates"},
+    # alerts run searches and keep their own ledger beside the index; nothing of the engine or index imports them
+    "search.alerts": {"search.alerts", "search.engine", "search.index.store", "search.config", "search.errors"},
     "search.cli": {"search"},
     "search.__main__": {"search.cli"},
     "search": {"search"},  # the public API re-exports every stage

@@ -267,7 +267,7 @@ def test_api_article_suggest_status_openapi(client) -> None:
     doc = client.get("/api/openapi.json").json
     assert doc["openapi"].startswith("3.") and set(doc["paths"]) == {
         "/api/search", "/api/articles/{id}", "/api/suggest", "/api/status", "/api/openapi.json", "/api/quotes",
-        "/api/sources", "/api/sources/{slug}"}
+        "/api/sources", "/api/sources/{slug}", "/api/search.csv", "/api/search.jsonl"}
 
 
 def test_healthz(client, empty_client) -> None:
@@ -413,6 +413,8 @@ def test_answers_are_reused_only_while_their_index_is_live(tmp_path: Path) -> No
 # -- request parameters: declared once (search.PARAMS), settable in the API and the CLI alike -----------------
 SAMPLE = {"q": "harbour", "section": "Local News", "source": "Marta Quist", "from": "2020-01-01",
           "to": "2024-12-31", "sort": "newest", "page": "1", "page_size": "5", "recency": "0.5"}
+SAMPLE.update({"when": "30y", "histogram": "month"})  # a relative window, echoed as written; matches per month
+SAMPLE.update({"outlet": "harbour.example", "collapse": "1"})  # a publisher; one hit per story
 
 
 @pytest.mark.parametrize("name", [p.name for p in PARAMS])
@@ -420,12 +422,14 @@ def test_every_request_parameter_works_in_the_api_and_the_cli(client, settings: 
     from click.testing import CliRunner
 
     param = next(p for p in PARAMS if p.name == name)
-    r = client.get(f"/api/search?{name}={SAMPLE[name]}")
+    # a cursor is made by the index it pages: that of the page after the first of every article
+    value = client.get("/api/search?page_size=1").json["next"] if name == "cursor" else SAMPLE[name]
+    r = client.get(f"/api/search?{name}={value}")
     assert r.status_code == 200, r.json
     echoed = r.json["query"][name]
-    assert SAMPLE[name] in (echoed if param.multiple else [str(echoed)[: len(SAMPLE[name])]])
+    assert value in (echoed if param.multiple else [str(echoed)[: len(value)]])
     args = ["--index", str(settings.index), "search", "--json"]
-    args += [SAMPLE["q"]] if name == "q" else [param.option, SAMPLE[name]]
+    args += [SAMPLE["q"]] if name == "q" else [param.option, value]
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["query"][name] == echoed  # the CLI and the API read it the same way

@@ -49,7 +49,7 @@ class _EngineHolder:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The newsearch web app for these settings (default: the NEWSEARCH_* environment)."""
-    from web import api, errors, feeds, pages, quote_pages
+    from web import alert_feeds, api, cors, errors, exports, feeds, pages, quote_pages
 
     app = Flask(__name__)
     app.config["NEWSEARCH_SETTINGS"] = settings or Settings.from_env()
@@ -67,7 +67,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(quote_pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(alert_feeds.bp)
     errors.register(app)
+    cors.install(app, cfg.cors)  # also refuses a malformed NEWSEARCH_CORS_ORIGINS before the first request
     app.add_template_filter(source_slug, "slug")
 
     @app.after_request

@@ -9,30 +9,61 @@ Errors have one shape, `{"error": {"status", "code", "message", "param"}}` (web/
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from search import Results
 from web import engine
 from web import quotes as run_quotes
 from web import search as run_search
 from web import source as source_profile
 from web import sources as list_sources
-from web.openapi import document
-from web.params import page_params, quote_request, search_request, sources_params, suggest_params
+from web.conditional import api_answer
+from web.links import public_url
+from web.openapi import declared_query, document
+from web.params import (
+    page_params,
+    quote_request,
+    refuse_unknown,
+    search_request,
+    sources_params,
+    suggest_params,
+    url_args,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+@bp.before_request
+def known_parameters() -> None:
+    """A query parameter the OpenAPI document does not declare for the route is a 400 naming it."""
+    known = declared_query(request.url_rule.rule) if request.url_rule is not None else None
+    if known is not None and request.method != "OPTIONS":
+        refuse_unknown(request.args, known)
+
+
 @bp.get("/search")
 def search():
-    """Ranked, highlighted results with facets for the query and filters in the URL."""
-    return jsonify(run_search(search_request(request.args)).to_dict())
+    """Ranked, highlighted results with facets for the query and filters in the URL (ETag, 304)."""
+    req = search_request(request.args)
+    return api_answer("search", req.to_dict(), req.relative, lambda: _paged(run_search(req)))
+
+
+def _paged(results: Results) -> Response:
+    """The results as JSON, with `Link: <…>; rel="next"` (this search with the `next` cursor) when there is more."""
+    resp = jsonify(results.to_dict())
+    if results.next:
+        origin, _ = public_url(current_app.config["NEWSEARCH_SETTINGS"])
+        query = urlencode(url_args(request.args, page=None, cursor=results.next))
+        resp.headers["Link"] = f'<{origin}{url_for("api.search")}?{query}>; rel="next"'
+    return resp
 
 
 @bp.get("/articles/<article_id>")
 def article(article_id: str):
-    """The full stored article: text, captions, quotes with their sources, corpus-relative path."""
-    return jsonify(engine().article(article_id))
+    """The full stored article: text, captions, quotes with their sources, corpus-relative path (ETag, 304)."""
+    return api_answer("article", article_id, False, lambda: jsonify(engine().article(article_id)))
 
 
 @bp.get("/quotes")

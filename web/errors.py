@@ -9,13 +9,23 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from search import BadRequest, IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, NewsearchError, NotFound
+from search import (
+    BadRequest,
+    CursorExpired,
+    IndexDamaged,
+    IndexLocked,
+    IndexMissing,
+    IndexOutdated,
+    NewsearchError,
+    NotFound,
+)
 
 # exception -> (status, code); the first match wins
-DOMAIN = ((BadRequest, 400, "bad_request"), (NotFound, 404, "not_found"), (IndexMissing, 503, "index_missing"),
+DOMAIN = ((BadRequest, 400, "bad_request"), (NotFound, 404, "not_found"), (CursorExpired, 410, "cursor_expired"),
+          (IndexMissing, 503, "index_missing"),
           (IndexOutdated, 503, "index_outdated"), (IndexDamaged, 503, "index_damaged"),
           (IndexLocked, 503, "index_locked"))
-TITLES = {400: "That search could not be run", 404: "Not found", 405: "Method not allowed",
+TITLES = {400: "That search could not be run", 404: "Not found", 405: "Method not allowed", 410: "Start again",
           503: "Search is not available yet", 500: "Something went wrong"}
 # Said to readers instead of the operator's message (which names folders and commands)
 DAMAGED_TITLE = "Search is not available right now"

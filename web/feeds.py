@@ -2,7 +2,8 @@
 me when X says something about Y"), and the OpenSearch description.
 
 Each feed carries OpenSearch response elements (totalResults, startIndex, itemsPerPage, Query), an ETag from
-the index generation and the request, and Last-Modified from the index build, so pollers get a 304.
+the index generation and the request, and Last-Modified from the index build, so pollers get a 304 (web/conditional.py;
+a relative window, `when=7d`, is read again on every poll and has no Last-Modified).
 Links come from NEWSEARCH_PUBLIC_URL or are paths from the site root (web/links.py), never from the Host header;
 ids are `urn:uuid:` names of the article or the search, so they stay the same wherever the site is reached.
 XML is built with ElementTree (plain prefixed names, the namespaces declared on the root element): every
@@ -11,7 +12,6 @@ string is escaped by the serializer, never pasted into markup.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import uuid
@@ -23,9 +23,9 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, current_app, request, url_for
 
 from search import QUOTE_PARAMS, Hit, QuoteResult
-from web import engine
 from web import quotes as run_quotes
 from web import search as run_search
+from web.conditional import conditional, not_modified, validators
 from web.links import absolute_origin, public_url, source_slug
 from web.pages import web_url
 from web.params import quote_request, search_request, url_args
@@ -43,9 +43,9 @@ def atom():
     """The newest articles matching the search in the URL, as an Atom feed with OpenSearch elements."""
     req = search_request(request.args, sort="newest",
                          page_size=None if request.args.get("page_size") else FEED_SIZE)
-    status, etag, built = _validators("search", req.to_dict())
-    if _not_modified(etag, built):
-        return _conditional(Response(status=304), etag, built)
+    status, etag, built = _validators("search", req)
+    if not_modified(etag, built):
+        return conditional(Response(status=304), etag, built)
     results = run_search(req)
     page_url = _link(url_for("pages.search") + "?" + urlencode(url_args(request.args, sort="newest")))
     query = urlencode(url_args(request.args))
@@ -65,9 +65,9 @@ def quotes_atom():
     """The newest quotations (by first-seen date) matching the quote search in the URL, as an Atom feed: a new
     article with a new quotation by the source, or on the words, is a new entry."""
     req = quote_request(request.args, sort="newest", page_size=None if request.args.get("page_size") else FEED_SIZE)
-    status, etag, built = _validators("quotes", req.to_dict())
-    if _not_modified(etag, built):
-        return _conditional(Response(status=304), etag, built)
+    status, etag, built = _validators("quotes", req)
+    if not_modified(etag, built):
+        return conditional(Response(status=304), etag, built)
     results = run_quotes(req)
     page_url = _link(url_for("quote_pages.quotes") + "?" + urlencode(
         url_args(request.args, params=QUOTE_PARAMS, sort="newest")))
@@ -113,20 +113,15 @@ def _quote_entry(feed: ET.Element, r: QuoteResult, built: str | None) -> None:
          type="html")
 
 
-def _validators(kind: str, request_dict: dict[str, Any]) -> tuple[dict[str, Any], str, datetime | None]:
-    """(index version, ETag, Last-Modified) of a feed: the ETag names the feed's markup version, the live index
-    build and generation and the request, so any reindex or other request is a new one."""
-    status = engine().version()  # not status(): that reads the run reports, on every poll
-    etag = hashlib.sha1(repr((FEED_VERSION, kind, status["build"], status["generation"], request_dict)).encode())
-    built = datetime.fromisoformat(status["built"]) if status.get("built") else None
-    return status, etag.hexdigest(), built
+def _validators(kind: str, req: Any) -> tuple[dict[str, Any], str, datetime | None]:
+    """(index version, ETag, Last-Modified) of a feed (web/conditional.py): its markup version, the live index and
+    the request, its dates as read now (a relative window is re-read on every poll, with no Last-Modified)."""
+    return validators((FEED_VERSION, kind), req.to_dict(), req.relative)
 
 
 def _respond(feed: ET.Element, etag: str, built: datetime | None) -> Response:
     body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
-    resp = Response(body, mimetype="application/atom+xml")
-    resp.headers["Cache-Control"] = "public, max-age=60"
-    return _conditional(resp, etag, built)
+    return conditional(Response(body, mimetype="application/atom+xml"), etag, built)
 
 
 def _feed(title: str, feed_id: str, newest: str | None, status: dict, self_url: str, page_url: str, req: Any,
@@ -148,8 +143,9 @@ def _feed(title: str, feed_id: str, newest: str | None, status: dict, self_url: 
 
 
 def _every_page(req: Any) -> str:
-    """What identifies a feed: its search, whatever the page (every page is the same feed)."""
-    return repr({k: v for k, v in req.to_dict().items() if k != "page"})
+    """What identifies a feed: its search as written (`now-7d` stays `now-7d`, whatever the day), whatever the page
+    (every page is the same feed)."""
+    return repr({k: v for k, v in req.to_dict(as_written=True).items() if k != "page"})
 
 
 def _entry(feed: ET.Element, hit: Hit, built: str | None) -> None:
@@ -171,20 +167,6 @@ def _entry(feed: ET.Element, hit: Hit, built: str | None) -> None:
         _sub(entry, "category", term=hit.section)
     snippet = hit.snippets.get("body") or hit.snippets.get("lede") or ""
     _sub(entry, "summary", snippet, type="html")  # escaped text + <mark>, escaped once more as XML
-
-
-def _not_modified(etag: str, built: datetime | None) -> bool:
-    if request.if_none_match:
-        return request.if_none_match.contains(etag)
-    since = request.if_modified_since
-    return bool(since and built and built.replace(microsecond=0) <= since)
-
-
-def _conditional(resp: Response, etag: str, built: datetime | None) -> Response:
-    resp.set_etag(etag)
-    if built is not None:
-        resp.last_modified = built
-    return resp
 
 
 @bp.get("/opensearch.xml")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +22,10 @@ from web.params import search_request, url_args
 bp = Blueprint("pages", __name__)
 FACET_LIMIT = 10  # values shown per facet
 PAGE_WINDOW = 2  # page links either side of the current page
+WHEN_PRESETS = (("1h", "Past hour"), ("1d", "Past 24 hours"), ("7d", "Past week"), ("30d", "Past month"),
+                ("1y", "Past year"))  # `when=` links and options; any other span works in the URL
+CHART_HEIGHT, CHART_MIN_BARS = 60, 12  # the matches-over-time chart's drawing units (each bar 10 wide)
+PAGE_BARS = 400  # intervals offered on the page: those drawing at most this many bars
 
 
 def filtering(facets: list[Any], params: tuple[Param, ...], req: Any, args: Any) -> dict[str, Any]:
@@ -29,10 +34,11 @@ def filtering(facets: list[Any], params: tuple[Param, ...], req: Any, args: Any)
     (`active`, `clear`), the counted facets shown (`facets`)."""
     filters = [f.name for f in facets if any(p.name == f.name and p.multiple for p in params)]
     active = [(name, value) for name in filters for value in getattr(req, name)]
-    active += [(name, args[name]) for name in ("from", "to") if args.get(name)]
+    active += [(name, args[name]) for name in ("from", "to", "when") if args.get(name)]
     return {"filters": filters, "active": active,
-            "labels": {**{f.name: f.title for f in facets if f.name in filters}, "from": "From", "to": "To"},
-            "clear": {**{name: [] for name in filters}, "from": None, "to": None},
+            "labels": {**{f.name: f.title for f in facets if f.name in filters}, "from": "From", "to": "To",
+                       "when": "Within"},
+            "clear": {**{name: [] for name in filters}, "from": None, "to": None, "when": None},
             "facets": [(f.name, f.title) for f in facets if f.counted]}
 
 
@@ -78,7 +84,12 @@ def url_helpers(endpoint: str, params: tuple[Param, ...]) -> dict[str, Callable[
 def helpers() -> dict:
     """URL builders and the search box for the templates (the article search's, unless a view passes its own)."""
     return {**url_helpers("pages.search", PARAMS), "form": ARTICLE_FORM, "max_query_length": MAX_QUERY_LENGTH,
-            "quote_snippets": quote_snippets}
+            "quote_snippets": quote_snippets, "when_presets": WHEN_PRESETS, "date_math": date_math}
+
+
+def date_math(value: str) -> bool:
+    """Whether a date parameter is written as date math (`now-7d/d`): a text box shows it, not a date picker."""
+    return value.strip().startswith("now") or "||" in value
 
 
 def quote_snippets(hit: Hit) -> list[tuple[Any, str | None]]:
@@ -101,13 +112,46 @@ def home():
 
 @bp.get("/search")
 def search():
-    """Results for a query and filters (a permalink); an empty query lists the newest articles."""
-    req = search_request(request.args)
+    """Results for a query and filters (a permalink); an empty query lists the newest articles. The matches over
+    time are drawn per the URL's `histogram`, else the finest interval that fits (auto). Near-duplicates are shown
+    once per story (`collapse=1`) unless the URL says `collapse=0`."""
+    args = request.args.copy()
+    args["histogram"] = args.get("histogram") or "auto"
+    args["collapse"] = args.get("collapse") or "1"  # the page shows one result per story unless told `collapse=0`
+    req = search_request(args)
     results = run_search(req)
     return render_template("search.html", req=req, r=results, **filtering(FACETS, PARAMS, req, request.args),
-                           pages=pages(req.page, results.total, req.page_size), first=(req.page - 1) * req.page_size,
-                           facet_limit=FACET_LIMIT,
-                           feed_url=url_for("feeds.atom") + "?" + urlencode(url_args(request.args, page=None)))
+                           chart=trend_chart(results.histogram),
+                           pages=pages(req.page, results.total_collapsed if req.collapse else results.total,
+                                       req.page_size), first=(req.page - 1) * req.page_size,
+                           facet_limit=FACET_LIMIT, export_query=export_query(request.args),
+                           feed_url=url_for("feeds.atom") + "?" + urlencode(url_args(request.args, page=None,
+                                                                                      histogram=None)))
+
+
+def export_query(args: Any) -> str:
+    """The query string of the downloads of every match (/api/search.csv, .jsonl): this search, from the first."""
+    return urlencode(url_args(args, page=None, page_size=None, histogram=None, cursor=None))
+
+
+def trend_chart(trend: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The bars of the matches-over-time chart (x, y, height in drawing units, and the bucket), the drawing's size,
+    the busiest bucket's count and the intervals the page offers (those drawing at most PAGE_BARS bars)."""
+    if not trend or not trend["buckets"]:
+        return None
+    buckets = trend["buckets"]
+    most = max(b["count"] for b in buckets)
+    bars = []
+    for n, b in enumerate(buckets):
+        h = round(CHART_HEIGHT * b["count"] / most, 2) if most else 0
+        if b["count"]:
+            h = max(h, 1.5)  # one match among hundreds is still visible
+        bars.append({"x": n * 10 + 1, "y": round(CHART_HEIGHT - h, 2), "height": h, **b})
+    first, last = date.fromisoformat(buckets[0]["from"]), date.fromisoformat(buckets[-1]["to"])
+    spans = {"day": (last - first).days + 1, "week": (last - first).days // 7 + 2,
+             "month": (last.year - first.year) * 12 + last.month - first.month + 1, "year": last.year - first.year + 1}
+    return {"bars": bars, "width": max(len(bars), CHART_MIN_BARS) * 10, "height": CHART_HEIGHT, "most": most,
+            "interval": trend["interval"], "intervals": [i for i, n in spans.items() if n <= PAGE_BARS]}
 
 
 def pages(page: int, total: int, size: int) -> list[int | None]:

@@ -82,6 +82,17 @@ def _limit(args: MultiDict, default: int, most: int) -> int:
     return limit
 
 
+def refuse_unknown(args: MultiDict, known: set[str]) -> None:
+    """BadRequest naming the query parameters not in `known` (the API refuses what it would otherwise ignore:
+    a misspelt `form=2020-01-01` would silently search everything)."""
+    unknown = list(dict.fromkeys(name for name in args if name not in known))
+    if unknown:
+        names = ", ".join(f"`{n}`" for n in unknown)
+        takes = ", ".join(sorted(known)) or "no parameters"
+        raise BadRequest(f"unknown parameter{'s' if len(unknown) > 1 else ''} {names} (this takes {takes})",
+                         unknown[0])
+
+
 def _clean(text: str) -> str:
     """Control characters (NUL and friends) out: they cannot be in an article and break XML output."""
     return "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text)

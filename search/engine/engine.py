@@ -4,9 +4,10 @@
 coordinates: the query is parsed and compiled (query.py; a plain query of LONG_QUERY words or more matches any
 of its words, a shorter one all of them, relaxed to any word when that finds too little), matched
 (matching.py), filtered, ranked (ranking.py: BM25F, optional recency boost) and turned into hits (hits.py),
-facet counts (facets.py) and a did-you-mean (suggest.py). Related articles are related.py's, index status
-status.py's. Searcher.refresh() is never called (search/WHOOSH.md): a changed generation or build gets a new
-snapshot and the old one's searcher is closed.
+facet counts (facets.py) and a did-you-mean (suggest.py); a page is the page of its number or the one after a
+cursor, in one order per sort (cursors.py), and `export` gives every match in that order (export.py). Related
+articles are related.py's, index status status.py's. Searcher.refresh() is never called (search/WHOOSH.md): a
+changed generation or build gets a new snapshot and the old one's searcher is closed.
 """
 
 from __future__ import annotations
@@ -24,22 +25,22 @@ from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
 from search.config import Settings
-from search.engine import matching, ranking, related, suggest
+from search.engine import collapse, cursors, matching, ranking, related, suggest
 from search.engine.budget import Budget
 from search.engine.damage import IO_ERRORS, storage_error
+from search.engine.export import Export
+from search.engine.histogram import histogram
 from search.engine.hits import hit
 from search.engine.params import MAX_PAGE_SIZE, MAX_VALUE_LENGTH
-from search.engine.query import compile_query
-from search.engine.quotes import QuoteRequest, QuoteResults, QuoteTables, search_quotes
+from search.engine.query import compile_query, exact_words, plain_words
+from search.engine.quotes import QuoteRequest, QuoteResult, QuoteResults, QuoteTables, quotations_in, search_quotes
 from search.engine.results import Hit, Results, SearchRequest
-from search.engine.snapshot import Snapshot
+from search.engine.snapshot import Snapshot, live
 from search.engine.snippets import SIZES, Sizes
 from search.engine.sources import SourceTables
 from search.engine.status import Status, Version, status, version
 from search.engine.syntax import Node, is_plain, parse, words_of
 from search.errors import IndexDamaged, IndexMissing, NewsearchError, NotFound
-from search.index import fields
-from search.index.analysis import terms, words
 from search.index.quote_fields import QUOTES
 from search.index.store import IndexStore, damaged_message, probe
 from search.quotes.aliases import Aliases
@@ -93,7 +94,7 @@ class Engine:
                 raise IndexMissing("no index yet: run `newsearch index` to build one")
             old = self._snap
             try:
-                if _live(old, self._ix, str(build)):
+                if live(old, self._ix, str(build)):
                     return old
                 ix = self.store.open()
                 snap = Snapshot.open(ix, str(build), self._segments)
@@ -126,7 +127,7 @@ class Engine:
         with self._lock:
             snap = self.view()
             old = self._quotes
-            if old is not None and _live(old.snap, self._qix, snap.build):
+            if old is not None and live(old.snap, self._qix, snap.build):
                 return old
             try:
                 qix = self.store.open_quotes(Path(snap.build))
@@ -209,26 +210,41 @@ class Engine:
         budget = Budget(self.time_limit)  # one deadline for every stage of the request, expansion included
         with self._lock:
             snap = self.view()
-            node = parse(req.q)
-            filters = self._filters(snap, req, self.spellings)
-            allowed = _intersect(list(filters.values()))
-            loose = LONG_QUERY is not None and _plain_words(node) >= LONG_QUERY
-            q = self._compile(snap, node, req.q, budget, self.aliases.canonical, loose)
-            top, every, matched = self._run(snap, q, allowed, req, budget)
-            relaxed = False
-            # with no time left, what was found is the (partial) answer
-            if not loose and self._relax(node, len(matched)) and not budget.stop():
-                rq = compile_query(node, snap.searcher.reader(), relaxed=True, budget=budget, lexicon=snap.lexicon,
-                                   resolve=self.aliases.canonical)
-                relaxed_run = self._run(snap, rq, allowed, req, budget)
-                if len(relaxed_run[2]) > len(matched):
-                    (top, every, matched), relaxed = relaxed_run, True
+            after = cursors.position(req, snap)  # where a cursor's page starts (CursorExpired on another index)
+            node, _, filters, allowed, relaxed, (top, every, matched) = self._matched(snap, req, budget, after)
             hits = [hit(snap.stored(docnum), score, found, self.sizes) for docnum, score, found in top]
-            facets = snap.facets.count(_facet_docs(every, matched, filters))
+            facets = snap.facets.count(matching.facet_docs(every, matched, filters))
             suggestion = suggest.did_you_mean(snap, node, allowed, len(matched), budget) if is_plain(node) else None
+            trend = histogram(snap.postings, matched, allowed, req.histogram) if req.histogram else None
+            stories = collapse.stories(snap, matched) if req.collapse else None
+            if req.collapse:  # each hit stands for its story: how many other matches it has, and the first
+                collapse.annotate(snap, matched, [docnum for docnum, _, _ in top], hits)
+            following = cursors.following(snap, req, after, top, len(matched) if stories is None else stories)
         return Results(query=req.to_dict(), total=len(matched), page=req.page, page_size=req.page_size,
                        took_ms=round((time.perf_counter() - t0) * 1000, 2), results=hits, facets=facets,
-                       suggestion=suggestion, relaxed=relaxed, partial=budget.cut)
+                       suggestion=suggestion, relaxed=relaxed, partial=budget.cut, histogram=trend,
+                       next=following, total_collapsed=stories)
+
+    def _matched(self, snap: Snapshot, req: SearchRequest, budget: Budget, after: cursors.Position | None = None,
+                 paged: bool = True) -> tuple[Node | None, wq.Query, dict[str, np.ndarray], np.ndarray | None, bool,
+                                              tuple[Page, np.ndarray, np.ndarray]]:
+        """How search() reads a request: (parsed query, compiled query, filters, the documents they allow, whether
+        relaxed to any word, (the page, the matches without and with the filters)); no page unless `paged`."""
+        node = parse(req.q)
+        filters = self._filters(snap, req, self.spellings)
+        allowed = matching.intersect(list(filters.values())) if filters else None
+        loose = LONG_QUERY is not None and plain_words(node) >= LONG_QUERY
+        q = self._compile(snap, node, req.q, budget, self.aliases.canonical, loose)
+        run = self._run(snap, q, allowed, req, budget, after, paged)
+        relaxed = False
+        # with no time left, what was found is the (partial) answer
+        if not loose and self._relax(node, len(run[2])) and not budget.stop():
+            rq = compile_query(node, snap.searcher.reader(), relaxed=True, budget=budget, lexicon=snap.lexicon,
+                               resolve=self.aliases.canonical)
+            relaxed_run = self._run(snap, rq, allowed, req, budget, after, paged)
+            if len(relaxed_run[2]) > len(run[2]):
+                q, run, relaxed = rq, relaxed_run, True
+        return node, q, filters, allowed, relaxed, run
 
     @staticmethod
     def _compile(snap: Snapshot, node: Node | None, text: str, budget: Budget,
@@ -240,14 +256,14 @@ class Engine:
         q = compile_query(node, snap.searcher.reader(), relaxed=any_word, budget=budget, lexicon=snap.lexicon,
                           resolve=resolve)
         if q is wq.NullQuery and node is not None:
-            q = _exact_words(words_of(node))
+            q = exact_words(words_of(node))
         return q
 
     @staticmethod
     def _relax(node: Node | None, found: int) -> bool:
         """Whether to retry a plain query of several words (shorter than LONG_QUERY) as any-word: nothing
         found, or fewer than RELAX_BELOW for three words or more."""
-        n_words = _plain_words(node)
+        n_words = plain_words(node)
         return n_words > 1 and (not found or found < RELAX_BELOW and n_words >= 3)
 
     @staticmethod
@@ -262,27 +278,36 @@ class Engine:
         return out
 
     @staticmethod
-    def _run(snap: Snapshot, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest,
-             budget: Budget) -> tuple[Page, np.ndarray, np.ndarray]:
+    def _run(snap: Snapshot, q: wq.Query, allowed: np.ndarray | None, req: SearchRequest, budget: Budget,
+             after: cursors.Position | None = None, paged: bool = True) -> tuple[Page, np.ndarray, np.ndarray]:
         """The page's (docnum, score, matched terms) and the query's matches without and with the filters
-        (matching stops at the budget's deadline and marks it cut)."""
+        (matching stops at the budget's deadline and marks it cut). The page is the request's page number's, or
+        the one after a cursor's position (cursors.py: one order for both)."""
         p = snap.postings
         every = matching.docs(p, q, budget)
         matched = every if allowed is None else matching.intersect([every, allowed])
-        start, end = (req.page - 1) * req.page_size, req.page * req.page_size
-        if start >= len(matched):
-            return [], every, matched  # a page past the end is empty, not an error
-        scores = None
-        if req.sort == "relevance":
-            boost = (req.recency, snap.newest) if req.recency and snap.newest is not None else None
-            order, scores = _scored(p, q, matched, end, boost)
-        else:
-            order = ranking.by_date(p, matched, req.sort == "newest", end)
-        page = order[start:end].tolist()
+        if not paged:
+            return [], every, matched
+        order, scores = (collapse.page if req.collapse else cursors.page)(snap, q, matched, req, after)
+        page = order.tolist()
         found = ranking.page_terms(p, ranking.positive_terms(q), [int(matched[i]) for i in page])
-        top = [(int(matched[i]), float(scores[start + n]) if scores is not None else None, found[n])
+        top = [(int(matched[i]), float(scores[n]) if scores is not None else None, found[n])
                for n, i in enumerate(page)]
         return top, every, matched
+
+    @_guarded
+    def export(self, req: SearchRequest) -> Export:
+        """Every match of a search in its order, not paged and not capped (export.py makes the rows). It reads a
+        snapshot of its own, open until the export is closed, so the engine's own can be replaced meanwhile."""
+        budget = Budget(self.time_limit)
+        with self._lock:  # opening a snapshot updates the per-segment tables shared with the engine's
+            snap = Snapshot.live(self.store, self._segments)
+        try:
+            _, q, _, _, relaxed, (_, _, matched) = self._matched(snap, req, budget, paged=False)
+            return Export(snap, q, cursors.ordered(snap, q, matched, req), budget.cut, relaxed, self.sizes)
+        except BaseException:
+            snap.close()
+            raise
 
     # -- articles, completions, status ----------------------------------------------------------------
     @_guarded
@@ -315,6 +340,14 @@ class Engine:
             found = search_quotes(self.quote_view(), req, budget, self.aliases.canonical, self.spellings)
         found.took_ms = round((time.perf_counter() - t0) * 1000, 2)
         return found
+
+    @_guarded
+    def quotations_in(self, article_ids: list[str], req: QuoteRequest) -> list[tuple[QuoteResult, list[str]]]:
+        """The quotations matching a quote search that these articles carry (an alert's new ones), each with the
+        ids of every article carrying it (quotes.quotations_in)."""
+        with self._lock:
+            return quotations_in(self.quote_view(), article_ids, req, Budget(self.time_limit), self.aliases.canonical,
+                                 self.spellings)
 
     @_guarded
     def sources(self, q: str = "", limit: int = 20) -> list[dict[str, Any]]:
@@ -360,43 +393,3 @@ class Engine:
         """What the live index holds and how it was built: for `newsearch status` and /api/status."""
         with self._lock:
             return status(self.view(), self.store)
-
-
-def _scored(p: Any, q: wq.Query, matched: np.ndarray, n: int,
-            boost: tuple[float, int] | None) -> tuple[np.ndarray, np.ndarray]:
-    """(indices into `matched` of its first n by score, their scores), every match scored."""
-    scores = ranking.scores(p, q, matched)
-    if boost is not None:
-        scores = scores * ranking.recency(p, matched, *boost)
-    order = ranking.top(-scores, n)
-    return order, scores[order]
-
-
-def _live(snap: Snapshot | None, ix: Any, build: str) -> bool:
-    """Whether an open snapshot still shows the live index: the same build, and no commit since (a cheap check)."""
-    return snap is not None and ix is not None and snap.build == build and ix.latest_generation() == snap.generation
-
-
-def _plain_words(node: Node | None) -> int:
-    """How many searchable words a plain query has (stop words do not count: "the harbour wall" has two, and
-    "al-Maliki" is one); 0 for any other query."""
-    return sum(1 for w in words_of(node) if words(w)) if is_plain(node) else 0
-
-
-def _exact_words(query_words: list[str]) -> wq.Query:
-    """For a query of stop words only ("The Who"): those words as written, in headline or body."""
-    toks = [t for w in query_words for t in terms(w)]
-    if not toks:
-        return wq.NullQuery
-    return wq.And([wq.Or([wq.Term(f, t) for f in ("headline", "body")]) for t in toks])
-
-
-def _facet_docs(every: np.ndarray, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The documents each facet is counted over (matching.all_but when the facet filters, else the matches)."""
-    return {f.name: matching.all_but(every, filters, f.name) if f.name in filters else matched
-            for f in fields.FACETS}
-
-
-def _intersect(parts: list[np.ndarray]) -> np.ndarray | None:
-    """Sorted intersection of sorted arrays; None (no restriction) when there are none."""
-    return matching.intersect(parts) if parts else None

@@ -33,37 +33,52 @@ class FacetTables:
         self.values: dict[str, list[str]] = {}
         self.rank: dict[str, np.ndarray] = {}  # each value's place in case-insensitive order (tie-break)
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        cache = {} if segment_cache is None else segment_cache
-        live_keys = set()
+        self._postings = postings
+        self._cache = {} if segment_cache is None else segment_cache
+        live_keys = {(_segment_key(leaf), f.index_field) for f in registry.facets for leaf, _ in postings.leaves}
+        for key in [k for k in self._cache if k not in live_keys]:  # segments merged away
+            del self._cache[key]
         for facet in registry.facets:
-            name, fieldname = facet.name, facet.index_field
-            codes_of: dict[str, int] = {}
-            docs, codes = [], []
-            for leaf, base in postings.leaves:
-                key = (_segment_key(leaf), fieldname)
-                live_keys.add(key)
-                if key not in cache:
-                    cache[key] = _segment_table(leaf, fieldname)
-                values, leaf_docs, leaf_codes = cache[key]
-                if not values:
-                    continue
-                to_global = np.array([codes_of.setdefault(v, len(codes_of)) for v in values], dtype=np.int32)
-                docs.append(leaf_docs + base)
-                codes.append(to_global[leaf_codes])
-            all_docs = np.concatenate(docs) if docs else np.zeros(0, np.int64)
-            all_codes = np.concatenate(codes) if codes else np.zeros(0, np.int32)
-            if len(postings.deleted) and len(all_docs):
-                keep = ~np.isin(all_docs, postings.deleted)
-                all_docs, all_codes = all_docs[keep], all_codes[keep]
-            values = list(codes_of)
-            self.values[name] = values
-            order = sorted(range(len(values)), key=lambda i: values[i].lower())
-            rank = np.empty(len(values), dtype=np.int64)
-            rank[order] = np.arange(len(values))
-            self.rank[name] = rank
-            self.pairs[name] = (all_docs, all_codes)
-        for key in [k for k in cache if k not in live_keys]:  # segments merged away
-            del cache[key]
+            if not facet.lazy:
+                self._build(facet)
+
+    def _build(self, facet: Any) -> None:
+        """One facet's tables, from each segment's part (read once per segment, kept in the segment cache)."""
+        postings, cache = self._postings, self._cache
+        name, fieldname = facet.name, facet.index_field
+        codes_of: dict[str, int] = {}
+        docs, codes = [], []
+        for leaf, base in postings.leaves:
+            key = (_segment_key(leaf), fieldname)
+            if key not in cache:
+                cache[key] = _segment_table(leaf, fieldname)
+            values, leaf_docs, leaf_codes = cache[key]
+            if not values:
+                continue
+            to_global = np.array([codes_of.setdefault(v, len(codes_of)) for v in values], dtype=np.int32)
+            docs.append(leaf_docs + base)
+            codes.append(to_global[leaf_codes])
+        all_docs = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+        all_codes = np.concatenate(codes) if codes else np.zeros(0, np.int32)
+        if len(postings.deleted) and len(all_docs):
+            keep = ~np.isin(all_docs, postings.deleted)
+            all_docs, all_codes = all_docs[keep], all_codes[keep]
+        values = list(codes_of)
+        self.values[name] = values
+        # the tie-break order of counted facets (a filter-only facet, as one of cluster ids, needs none)
+        order = sorted(range(len(values)), key=lambda i: values[i].lower()) if facet.counted else []
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        self.rank[name] = rank
+        self.pairs[name] = (all_docs, all_codes)
+
+    def _ensure(self, name: str) -> None:
+        """Make a lazy facet's tables on first use."""
+        if name not in self.pairs:
+            facet = self.registry.facet(name)
+            if facet is None:
+                raise KeyError(name)
+            self._build(facet)
 
     def count(self, matched: dict[str, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
         """Counts per facet value among each facet's matched document numbers, most frequent first.
@@ -127,6 +142,7 @@ class FacetTables:
 
     def per_doc(self, name: str) -> np.ndarray:
         """A single-valued facet as one code per document (-1 for none); made once per searcher."""
+        self._ensure(name)
         if name not in self._per_doc:
             docs, codes = self.pairs[name]
             out = np.full(self.size, -1, dtype=np.int64)
@@ -136,6 +152,7 @@ class FacetTables:
 
     def docs_with(self, name: str, wanted: list[str]) -> np.ndarray:
         """Sorted documents having any of the wanted values (matched case-insensitively) of a facet."""
+        self._ensure(name)
         index = self._lowered.get(name)
         if index is None:  # value (lower case) -> its codes, made on first use
             index = self._lowered[name] = {}

@@ -8,6 +8,7 @@ Snippet lengths are a `Sizes` the engine passes in.
 
 from __future__ import annotations
 
+from search.articles import Quote
 from search.engine.results import Hit
 from search.engine.snippets import SIZES, Sizes, best_passage, field_terms, find_spans, lede, line_with_matches, mark
 from search.index import fields
@@ -49,7 +50,20 @@ def hit(stored: StoredArticle, score: float | None, matched_terms: list[tuple[st
     a = stored.article
     return Hit(id=stored.id, url=a.url, headline=a.headline, section=a.section, byline=a.byline,
                published=stored.published, score=round(score, 4) if score is not None else None,
-               matched_fields=matched, snippets=snippets, quotes=quotes, marked_quote=marked)
+               matched_fields=matched, snippets=snippets, quotes=quotes, marked_quote=marked, outlet=a.outlet,
+               cluster=stored.cluster)
+
+
+def matched_quotes(stored: StoredArticle, matched_terms: list[tuple[str, str]], sizes: Sizes = SIZES) -> list[Quote]:
+    """The article's quotes that hold a matched word, as a hit lists them, without cutting any snippet (exports)."""
+    out: list[Quote] = []
+    for f in fields.FIELDS:
+        words = field_terms(matched_terms, f.name) if f.lines_of == "quotes" and f.stored else None
+        if words:
+            text = stored.texts.get(f.name, "")
+            lines = _lines_with(text, find_spans(text, words, sizes.scan))
+            out.extend(stored.article.quotes[n] for n in lines if n < len(stored.article.quotes))
+    return out
 
 
 def _lines_with(text: str, spans: list[tuple[int, int]]) -> list[int]:

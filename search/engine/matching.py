@@ -17,6 +17,7 @@ from whoosh import query as wq
 
 from search.engine.budget import Budget
 from search.engine.postings import EMPTY, MISSING, Postings
+from search.index import fields
 
 PHRASE_CHUNK = 1024  # phrase candidates checked between two looks at the clock
 
@@ -187,6 +188,11 @@ def all_but(every: np.ndarray, filters: dict[str, np.ndarray], name: str) -> np.
     """The query's matches under every filter but `name`'s: what the facet of that name is counted over, so
     that choosing one of its values still shows what the others would add (OR within a facet)."""
     return intersect([every, *(f for key, f in filters.items() if key != name)])
+
+
+def facet_docs(every: np.ndarray, matched: np.ndarray, filters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The documents each facet is counted over (all_but when the facet filters, else the matches)."""
+    return {f.name: all_but(every, filters, f.name) if f.name in filters else matched for f in fields.FACETS}
 
 
 def date_range(p: Postings, start: int | None, stop: int | None) -> np.ndarray:

@@ -17,7 +17,7 @@ from whoosh.reading import IndexReader
 
 from search.engine.budget import Budget
 from search.engine.lexicon import Lexicon
-from search.engine.syntax import MAX_CLAUSES, Group, Node, Not, Phrase, Word, bounded, leaves
+from search.engine.syntax import MAX_CLAUSES, Group, Node, Not, Phrase, Word, bounded, is_plain, leaves, words_of
 from search.index.analysis import fold, forms, terms, words
 from search.index.fields import ARTICLES, Registry
 
@@ -222,3 +222,17 @@ def fair_shares(wanted: dict, cap: int) -> dict:
         out[k] = min(wanted[k], left // (len(order) - n))
         left -= out[k]
     return out
+
+
+def exact_words(query_words: list[str]) -> wq.Query:
+    """For a query of stop words only ("The Who"): those words as written, in headline or body."""
+    toks = [t for w in query_words for t in terms(w)]
+    if not toks:
+        return wq.NullQuery
+    return wq.And([wq.Or([wq.Term(f, t) for f in ("headline", "body")]) for t in toks])
+
+
+def plain_words(node: Node | None) -> int:
+    """How many searchable words a plain query has (stop words do not count: "the harbour wall" has two, and
+    "al-Maliki" is one); 0 for any other query."""
+    return sum(1 for w in words_of(node) if words(w)) if is_plain(node) else 0

@@ -50,9 +50,11 @@ class QuoteRequest(Request):
     cue: list[str] = field(default_factory=list)
     date_from: datetime | None = None
     date_to: datetime | None = None
+    when: str | None = None  # "7d": date_from is now-7d (already resolved)
     sort: str = "relevance"
     page: int = 1
     page_size: int = 10
+    written: dict[str, str | None] = field(default_factory=dict, compare=False)  # relative dates as written
 
 
 @dataclass
@@ -196,6 +198,29 @@ def search_quotes(tables: QuoteTables, req: QuoteRequest, budget: Budget,
     facets = snap.facets.count(_facet_docs(tables, every, groups, filters, req))
     return QuoteResults(query=req.to_dict(), total=len(groups), page=req.page, page_size=req.page_size,
                         took_ms=0.0, results=results, facets=facets, partial=budget.cut)
+
+
+def quotations_in(tables: QuoteTables, article_ids: list[str], req: QuoteRequest, budget: Budget,
+                  resolve: Callable[[str], str] | None = None,
+                  spellings: Callable[[str], list[str]] | None = None) -> list[tuple[QuoteResult, list[str]]]:
+    """The quotations matching a quote search that one of these articles carries (an alert's new articles), each
+    with the ids of every article that carries it, in the order of their keys."""
+    snap = tables.snap
+    q = _compile(snap, req.q, budget, resolve)
+    every = matching.docs(snap.postings, q, budget)
+    filters = snap.facets.filters(req, spellings)
+    matched = matching.intersect([every, *filters.values()]) if filters else every
+    ids = snap.facets.values["article"]
+    wanted = set(article_ids)
+    codes = np.array([c for c, v in enumerate(ids) if v in wanted], dtype=np.int64)
+    groups = np.unique(tables.group[matched[np.isin(tables.article[matched], codes)]])
+    out = []
+    for g in groups.tolist():
+        shown = _best_record(tables, g, matched)
+        words = ranking.page_terms(snap.postings, ranking.positive_terms(q), [shown])[0]
+        carriers = sorted({ids[c] for c in tables.article[tables.records(g)].tolist() if c >= 0})
+        out.append((_result(tables, g, shown, words), carriers))
+    return out
 
 
 def _compile(snap: Snapshot, text: str, budget: Budget, resolve: Any) -> wq.Query:

@@ -80,7 +80,9 @@ def _word_frequency(p: Postings, word: list[FieldWord], registry: Registry,
         return ids, tf_parts[0].astype(np.float64)
     if len(ids) * DENSE_SHARE > p.size:  # a frequent word: summed over every document, no sort
         dense = np.bincount(ids, weights=np.concatenate(tf_parts), minlength=p.size)
-        ids = np.flatnonzero(dense)  # every weighted frequency is > 0
+        present = np.zeros(p.size, dtype=bool)
+        present[ids] = True  # a weight of 0 (a boost of 0 on a field) still counts the document
+        ids = np.flatnonzero(present)
         return ids, dense[ids]
     ids, inverse = np.unique(ids, return_inverse=True)
     return ids, np.bincount(inverse, weights=np.concatenate(tf_parts))
@@ -144,10 +146,17 @@ def recency(p: Postings, matched: np.ndarray, weight: float, newest: int) -> np.
 def by_date(p: Postings, matched: np.ndarray, newest_first: bool, n: int) -> np.ndarray:
     """Indices into `matched` of the first n by publication date. Dated articles come first in both orders
     (an undated one has no place on a timeline), then date, then document number for a stable order."""
+    return np.lexsort((matched, date_keys(p, matched, newest_first)))[:n]
+
+
+def date_keys(p: Postings, matched: np.ndarray, newest_first: bool) -> np.ndarray:
+    """Each match's place by date as one ascending float64 key (ties go by document number): its publication
+    time (negated for newest first), +inf for an undated one, which comes last in both orders. The one
+    definition of the date orders: pages, cursors and exports (cursors.py) all sort by it."""
     pub = p.published()[matched]
-    dated = pub != MISSING
     key = pub.astype(np.float64) * (-1 if newest_first else 1)
-    return np.lexsort((matched, key, ~dated))[:n]
+    key[pub == MISSING] = np.inf
+    return key
 
 
 def top(keys: np.ndarray, n: int) -> np.ndarray:

@@ -15,8 +15,10 @@ from whoosh.searching import Searcher
 from search.engine.facets import FacetTables
 from search.engine.lexicon import Lexicon
 from search.engine.postings import MISSING, Postings
+from search.errors import IndexDamaged, IndexMissing, NewsearchError
 from search.index.documents import StoredArticle
 from search.index.fields import ARTICLES, Registry
+from search.index.store import IndexStore, damaged_message
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,20 @@ class Snapshot:
             searcher.close()
             raise
 
+    @classmethod
+    def live(cls, store: IndexStore, segment_cache: dict) -> Snapshot:
+        """A snapshot of the store's live build of its own (an export's): IndexMissing when there is none,
+        IndexOutdated or IndexDamaged when it cannot be read."""
+        build = store.current()
+        if build is None:
+            raise IndexMissing("no index yet: run `newsearch index` to build one")
+        try:
+            return cls.open(store.open(), str(build), segment_cache)
+        except NewsearchError:
+            raise
+        except Exception as e:  # whatever a truncated or missing segment file raises while opening
+            raise IndexDamaged(damaged_message(build, e)) from e
+
     def stored(self, docnum: int) -> StoredArticle:
         """The stored article of one document number."""
         return StoredArticle.from_stored(self.searcher.stored_fields(docnum))
@@ -59,3 +75,8 @@ class Snapshot:
 
     def close(self) -> None:
         self.searcher.close()
+
+
+def live(snap: Snapshot | None, ix: Any, build: str) -> bool:
+    """Whether an open snapshot still shows the live index: the same build, and no commit since (a cheap check)."""
+    return snap is not None and ix is not None and snap.build == build and ix.latest_generation() == snap.generation

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import TypedDict
 
+from search.engine.params import API_VERSION
 from search.engine.snapshot import Snapshot
 from search.index.store import MANIFEST, IndexStore, RunReport
 
@@ -22,6 +25,8 @@ class Status(TypedDict):
     index: str  # the index folder
     last_run: RunReport | None
     runs: list[RunReport]  # the last reports, newest last
+    server_version: str  # newsearch's own (`newsearch --version`)
+    api_version: str  # the JSON API's (search.engine.params.API_VERSION, OpenAPI info.version)
 
 
 class Version(TypedDict):
@@ -43,7 +48,17 @@ def status(snap: Snapshot, store: IndexStore) -> Status:
     """The status of the snapshot being served."""
     runs = store.runs()
     return Status(articles=snap.searcher.doc_count(), **version(snap), index=str(store.root),
-                  last_run=runs[-1] if runs else None, runs=runs[-STATUS_RUNS:])
+                  last_run=runs[-1] if runs else None, runs=runs[-STATUS_RUNS:], server_version=server_version(),
+                  api_version=API_VERSION)
+
+
+@functools.cache
+def server_version() -> str:
+    """newsearch's version, as installed (what `newsearch --version` prints); "unknown" run from a bare checkout."""
+    try:
+        return metadata.version("newsearch")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _mtime_iso(path: Path) -> str | None:

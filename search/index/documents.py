@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from search.articles import Article, Quote
+from search.index import dedup
 from search.index.fields import ARTICLES, FIELDS
 from search.index.quote_fields import quote_documents
 
@@ -38,11 +39,12 @@ class Document(NamedTuple):
 
     fields: dict[str, Any]
     quotes: list[dict[str, Any]]
+    signature: Any = None  # the MinHash of its words (dedup.py): which articles it is a copy of; None: too short
 
 
-def document(article: Article, key: str) -> Document:
-    """The Whoosh documents for an article (its fields from the registries, fields.py and quote_fields.py);
-    DocumentError when it cannot be one."""
+def document(article: Article, key: str, signed: bool = True) -> Document:
+    """The Whoosh documents for an article (its fields from the registries, fields.py and quote_fields.py), and,
+    when `signed`, its near-duplicate signature (dedup.py); DocumentError when it cannot be one."""
     published = _utc(article.published)
     clean = _repaired(article, published)
     doc: dict[str, Any] = {"id": article_id(key, article.record), "file": key, **ARTICLES.record(clean)}
@@ -60,7 +62,8 @@ def document(article: Article, key: str) -> Document:
     if published is not None:
         doc["published"] = published
         doc["dated"] = b"1"
-    return Document(doc, quote_documents(clean, doc["id"], key, doc["data"]["published"]))
+    return Document(doc, quote_documents(clean, doc["id"], key, doc["data"]["published"]),
+                    dedup.signature(clean.headline, clean.body) if signed else None)
 
 
 def _repaired(article: Article, published: datetime | None) -> Article:
@@ -104,12 +107,14 @@ class StoredArticle:
     id: str
     article: Article
     texts: dict[str, str]
+    cluster: str | None = None  # its story: near-duplicates share it (dedup.py)
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> StoredArticle:
         """The typed view of Whoosh's stored fields for one document."""
         return cls(id=stored["id"], article=article(stored),
-                   texts={f.name: stored.get(f.name) or "" for f in FIELDS if f.stored})
+                   texts={f.name: stored.get(f.name) or "" for f in FIELDS if f.stored},
+                   cluster=stored.get("cluster_f") or None)
 
     @property
     def published(self) -> str | None:
@@ -124,7 +129,8 @@ class StoredArticle:
             "published": self.published, "captions": list(a.captions), "credit": a.credit, "body": a.body,
             "blockquotes": list(a.blockquotes), "quotes": [q.to_dict() for q in a.quotes],
             "sources": list(a.sources), "path": a.path,
-            **{f.name: a.fields.get(f.name, "") for f in FIELDS if f.extra and f.stored},
+            **{f.name: a.fields.get(f.name) or None for f in FIELDS if f.extra and f.stored},
+            "cluster": self.cluster,
         }
 
 

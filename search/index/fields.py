@@ -68,6 +68,7 @@ class Facet:
     by_value: bool = False  # listed in value order (years, newest first) rather than by count
     names: bool = False  # its values are source names: a filter's value is resolved through the aliases
     counted: bool = True  # counted for every result set (else a filter only)
+    lazy: bool = False  # its table is made on first use, not with each searcher (many values: cluster ids)
 
 
 def _lines(items: list[str]) -> str:
@@ -84,12 +85,19 @@ FIELDS: list[Field] = [
     Field("body", ("text",), weight=1.0, snippet="passage"),
     Field("byline", ("by", "author")),
     Field("section", stored=False),
+    # The publisher (readers: the site's name, a JSON `publisher`, else the URL's domain), never a quoted source:
+    # `outlet:reuters` searches its words, `outlet=` filters by the whole name (the facet).
+    Field("outlet", ("publisher",), b=0.0),
 ]
 FACETS: list[Facet] = [
     Facet("section", "Section", "section_f", lambda a: [a.section.strip()] if (a.section or "").strip() else [],
           stored=True),
     Facet("source", "Source", "source_f", lambda a: list(a.sources), multi=True, names=True),
     Facet("year", "Year", "year", lambda a: [str(a.published.year)] if a.published else [], by_value=True),
+    Facet("outlet", "Outlet", "outlet_f", lambda a: [a.outlet] if a.outlet else []),
+    # Near-duplicate articles share a cluster id, given by the writer when the article is added (dedup.py), not
+    # read from the article: what `collapse=1` groups by.
+    Facet("cluster", "Story", "cluster_f", lambda a: [], counted=False, stored=True, lazy=True),
 ]
 
 

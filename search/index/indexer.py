@@ -146,7 +146,7 @@ class Indexer:
         build, ix, quotes = self.store.create_build()
         try:
             manifest: dict[str, dict[str, Any]] = {}
-            writer = full_writer(ix, quotes)
+            writer = full_writer(ix, quotes, bool(self.settings.dedup))
             with committing(writer):
                 docs, unread = add_all(writer, self._read(found, progress, stop, excluded), report, manifest)
                 report.kept = carry_over(writer, prev, unread, found, manifest)
@@ -169,7 +169,7 @@ class Indexer:
         if not gone and not todo.files:  # nothing to do: no new generation
             live_build(report, build, prev.ix)
             return
-        update = Update.open(prev, report, lost, self._quotes(build))
+        update = Update.open(prev, report, lost, self._quotes(build), bool(self.settings.dedup))
         try:
             with committing(update.writer, lambda: update.writes > 0):
                 update.delete(gone)
@@ -196,8 +196,8 @@ class Indexer:
                 yield failed(key, path, excluded[key])
         budget = max(1024 * 1024 * 1024, 16 * self.settings.max_file_bytes)
         results = read_all(items, self.settings.max_file_bytes, self.settings.file_timeout_s,
-                           max(1, self.workers), memory_bytes=budget,
-                           aliases_files=self.settings.aliases_files) if items else iter(())
+                           max(1, self.workers), memory_bytes=budget, aliases_files=self.settings.aliases_files,
+                           dedup=bool(self.settings.dedup)) if items else iter(())
         try:
             for res in results:
                 if stop is not None and stop.is_set():

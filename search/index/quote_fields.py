@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from search.articles import Article, Quote
+from search.articles import Article, Quote, url_outlet
 from search.index.fields import Facet, Field, Registry
 from search.quotes.repeats import words  # the words that make two quotes the same within one article too
 
@@ -45,12 +44,8 @@ class QuoteRecord:
 
     @property
     def outlet(self) -> str:
-        """The publishing outlet: the reader's `outlet` field, else the article URL's host."""
-        named = (self.article.fields.get("outlet") or "").strip()
-        if named:
-            return named
-        host = urlsplit(self.article.url or "").hostname or ""
-        return host.removeprefix("www.")
+        """The publishing outlet: the article's (the readers name it), else its URL's domain."""
+        return self.article.outlet or url_outlet(self.article.url) or ""
 
 
 def quotation_key(text: str, source: str | None) -> str:

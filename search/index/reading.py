@@ -76,8 +76,10 @@ def unchanged(entry: dict[str, Any], old: dict[str, Any] | None) -> bool:
         old.get(k) == entry[k] for k in ("size", "mtime", "ctime")) and entry["size"] >= 0
 
 
-def read_file(key: str, path: Path, max_bytes: int, aliases_files: tuple[str, ...] = ()) -> FileResult:
-    """Read one file into documents (runs in a worker); never raises for a bad file or record."""
+def read_file(key: str, path: Path, max_bytes: int, aliases_files: tuple[str, ...] = (),
+              dedup: bool = True) -> FileResult:
+    """Read one file into documents (with their near-duplicate signatures unless `dedup` is off; runs in a
+    worker); never raises for a bad file or record."""
     _limit_memory()
     entry = stat_entry(path)
     result = FileResult(key=key, entry=entry)
@@ -92,7 +94,7 @@ def read_file(key: str, path: Path, max_bytes: int, aliases_files: tuple[str, ..
     for art in parsed.articles:
         art.path = key
         try:
-            result.docs.append(document(art, key))
+            result.docs.append(document(art, key, signed=dedup))
         except DocumentError as e:
             errors.append(f"record {art.record}: {e}" if art.record is not None else str(e))
     entry["articles"] = len(result.docs)
@@ -160,9 +162,9 @@ def _limit_memory() -> None:
 
 
 def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, workers: int,
-             memory_bytes: int = 0, aliases_files: Iterable[Path] = ()) -> Iterator[FileResult]:
+             memory_bytes: int = 0, aliases_files: Iterable[Path] = (), dedup: bool = True) -> Iterator[FileResult]:
     """FileResults for (key, path) pairs, in order, read by `workers` processes with a per-file time limit
-    (sources named with the shipped aliases and `aliases_files`)."""
+    (sources named with the shipped aliases and `aliases_files`; near-duplicate signatures unless `dedup`)."""
     aliases = tuple(str(p) for p in aliases_files)
     window = max(4, workers * 8)
     context = multiprocessing.get_context("forkserver")
@@ -180,7 +182,7 @@ def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, 
                         exhausted = True
                         break
                     key, path = nxt
-                    pending.append((key, path, pool.schedule(read_file, (key, path, max_bytes, aliases),
+                    pending.append((key, path, pool.schedule(read_file, (key, path, max_bytes, aliases, dedup),
                                                              timeout=timeout or None)))
                 if not pending:
                     return

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from search.index.batch import MAX_TOKENS, NewsWriter
+from search.index.dedup import Clusters
 from search.index.documents import DocumentError, article, document
 from search.index.previous import Previous
 from search.index.reading import FileResult
@@ -20,9 +21,10 @@ from search.index.writing import PairWriter, Poisoned, add_documents
 from search.ingest import Walk
 
 
-def full_writer(ix: Any, quotes: Any) -> PairWriter:
-    """The writer of a new build (its articles and its quotes)."""
-    return PairWriter(SegmentingWriter(ix), SegmentingWriter(quotes))
+def full_writer(ix: Any, quotes: Any, dedup: bool = True) -> PairWriter:
+    """The writer of a new build (its articles, its quotes and, unless `dedup` is off, its table of
+    near-duplicates)."""
+    return PairWriter(SegmentingWriter(ix), SegmentingWriter(quotes), Clusters.of_index(ix) if dedup else None)
 
 
 class SegmentingWriter:
@@ -93,8 +95,8 @@ def carry_over(writer: Any, prev: Previous, unread: list[str], found: Walk,
                 docs = []
                 for fields in stored:
                     with contextlib.suppress(DocumentError):
-                        # the stored document keeps the registered fields only: a carried-over article's
-                        # quotes name its outlet by the URL's host until its file is read again
+                        # the stored document keeps the registered fields (its outlet among them), and the
+                        # article gets its cluster id again from this build's table as it is added
                         docs.append(document(article(fields), key))
                 kept += add_documents(writer, key, docs)
                 entry = dict(prev.manifest.get(key) or {"hash": "", "size": -1, "mtime": -1, "ctime": -1})

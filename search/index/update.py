@@ -13,6 +13,7 @@ from typing import Any
 
 from search.errors import IndexDamaged, NewsearchError
 from search.index.batch import NewsWriter
+from search.index.dedup import Clusters
 from search.index.previous import Previous
 from search.index.reading import FileResult, stat_entry, unchanged
 from search.index.report import IndexReport
@@ -55,13 +56,13 @@ class Update:
     writes: int = 0  # none: the run commits nothing, and makes no new generation
 
     @classmethod
-    def open(cls, prev: Previous, report: IndexReport, lost: int, quotes: Any | None) -> Update:
-        """A writer into the live build (its articles, and its quote index when it has one); a build whose
-        segments cannot be read is said to be damaged."""
+    def open(cls, prev: Previous, report: IndexReport, lost: int, quotes: Any | None, dedup: bool = True) -> Update:
+        """A writer into the live build (its articles, its quote index when it has one, and its table of
+        near-duplicates unless `dedup` is off); a build whose segments cannot be read is said to be damaged."""
         try:
             writer = PairWriter(NewsWriter(prev.ix, timeout=10.0, delay=0.1, compound=False),
                                 NewsWriter(quotes, timeout=10.0, delay=0.1, compound=False)
-                                if quotes is not None else None)
+                                if quotes is not None else None, Clusters.of_index(prev.ix) if dedup else None)
             indexed = prev.ix.reader()
         except NewsearchError:
             raise

@@ -13,6 +13,7 @@ import errno
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from search.index.dedup import Clusters
 from search.index.documents import Document
 
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}  # the disk, not the index
@@ -27,16 +28,21 @@ class Poisoned(Exception):
 
 
 class PairWriter:
-    """A build's article writer and quote writer, used as one Whoosh writer by the indexer.
+    """A build's article writer and quote writer, used as one Whoosh writer by the indexer, with the build's
+    table of near-duplicates (dedup.py), which gives each article added its cluster id.
 
     The quote index is committed first: if the article commit then fails, the run is not recorded in the
-    manifest, so the next run reads those files again and replaces both (delete by file, then add)."""
+    manifest, so the next run reads those files again and replaces both (delete by file, then add). The
+    near-duplicate table is saved after the article commit, for the generation it made (a run killed in
+    between leaves a table for an older generation, which the next run makes again from the index)."""
 
-    def __init__(self, articles: Any, quotes: Any | None) -> None:
-        self.articles, self.quotes = articles, quotes
+    def __init__(self, articles: Any, quotes: Any | None, clusters: Clusters | None = None) -> None:
+        self.articles, self.quotes, self.clusters = articles, quotes, clusters
 
     def add(self, doc: Document) -> None:
-        """Add an article's document, and its quotes' to the quote index."""
+        """Add an article's document (with its cluster id), and its quotes' to the quote index."""
+        if self.clusters is not None:
+            doc.fields["cluster_f"] = self.clusters.assign(doc.fields["id"], doc.signature)
         self.articles.add_document(**doc.fields)
         if self.quotes is not None:
             for quote in doc.quotes:
@@ -51,6 +57,8 @@ class PairWriter:
         if self.quotes is not None:
             self.quotes.commit(**kwargs)
         self.articles.commit(**kwargs)
+        if self.clusters is not None:
+            self.clusters.save()
 
     def cancel(self) -> None:
         for writer in (self.quotes, self.articles):

@@ -1,7 +1,8 @@
 """Corpus files -> Articles. One module per input format; `read(path)` picks one by suffix or sniffing.
 
 Every file ends up either as Articles or as reasons in the ReadResult: a reader never raises on a bad
-file, and a bad record in a JSON Lines file does not lose its neighbours.
+file, and a bad record in a JSON Lines file does not lose its neighbours. Each article's outlet (its publisher)
+is what its reader found named, else its URL's domain (`_name_outlet`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from search.articles import ReadResult
+from search.articles import Article, ReadResult, url_outlet
 from search.errors import ReadError
 from search.readers import html, jsonfile, text
 from search.readers.loading import MAX_BYTES, load_bytes, looks_binary
@@ -83,6 +84,22 @@ def read(path: str | Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None)
         result.errors.append(f"could not be read ({type(e).__name__}: {e})")
         return result
     if isinstance(out, ReadResult):
-        return out
-    result.articles.append(out)
+        result = out
+    else:
+        result.articles.append(out)
+    for art in result.articles:
+        _name_outlet(art)
     return result
+
+
+def _name_outlet(art: Article) -> None:
+    """The publisher: what the reader found named (a site name, a JSON `publisher`), else the URL's domain; no
+    outlet for an article without either (a plain-text file without a `URL:` line). Never a source it quotes."""
+    named = " ".join((art.fields.get("outlet") or "").split())
+    if named.lower().startswith("www.") and " " not in named:  # a domain given as the name ("www.bbc.co.uk")
+        named = named[4:]
+    outlet = named or url_outlet(art.url)
+    if outlet:
+        art.fields["outlet"] = outlet
+    else:
+        art.fields.pop("outlet", None)

@@ -77,6 +77,7 @@ def read(data: bytes, path: str) -> Article:
         url=meta.url,
         blockquotes=meta.blockquotes,
         format="html",
+        fields={"outlet": meta.outlet} if meta.outlet else {},
     )
 
 

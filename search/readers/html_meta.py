@@ -67,6 +67,7 @@ DATE_META = (
 )
 _LOWER = "translate(@{0}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 POSITION = "data-newsearch-position"  # set on the elements of a streamed page's skeleton (html_stream.py)
+MAX_OUTLET = 100  # characters: a longer "site name" is a slogan or a title, not a publisher
 DATELINE_REACH = 40  # elements, in document order, between the headline and its dateline
 DATELINE_XPATH = (
     "//time[not(*)] | //*[not(self::script or self::style or self::meta or self::body or self::html)]"
@@ -104,6 +105,7 @@ class Meta:
     captions: list[str] = field(default_factory=list)
     credit: str | None = None
     blockquotes: list[str] = field(default_factory=list)
+    outlet: str | None = None  # the publisher's own name (without one, readers/__init__.py takes the URL's domain)
 
 
 def extract_meta(tree: HtmlElement) -> Meta:
@@ -121,6 +123,7 @@ def extract_meta(tree: HtmlElement) -> Meta:
         captions=captions,
         credit=credits[0] if credits else None,
         blockquotes=_blockquotes(tree),
+        outlet=_outlet(article, metas, ld),
     )
 
 
@@ -293,6 +296,24 @@ def _section(article: dict, metas: dict[str, str], ld: list[dict]) -> str | None
             inner = item.get("item")
             section = _first(item.get("name"), inner.get("name") if isinstance(inner, dict) else None)
     return section or None
+
+
+def _outlet(article: dict, metas: dict[str, str], ld: list[dict]) -> str | None:
+    """The publisher's name: og:site_name, the JSON-LD publisher (the article's, else the first one given), then
+    application-name. A URL or a @handle is no name."""
+    publishers = [article.get("publisher"), *(o.get("publisher") for o in ld if o is not article)]
+    for value in (metas.get("og:site_name"), *map(_name_of, publishers), metas.get("application-name")):
+        name = _first(value)
+        if name and len(name) <= MAX_OUTLET and not name.startswith(("http:", "https:", "@")):
+            return name
+    return None
+
+
+def _name_of(value: Any) -> Any:
+    """The name of a JSON-LD Organization (or of the first of a list of them); a plain string as it is."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, dict | str)), None)
+    return value.get("name") if isinstance(value, dict) else value
 
 
 def _url(tree: HtmlElement, article: dict, metas: dict[str, str]) -> str | None:

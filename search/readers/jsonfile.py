@@ -29,6 +29,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "canonical_url", "source_url", "href"),
     "blockquotes": ("blockquotes",),
     "quotes": ("quotes",),
+    # The publisher (never a source quoted in the text): a name, or an object with one ({"name": "BBC News"})
+    "outlet": ("outlet", "publisher", "site_name", "sitename", "source_name", "media_name", "publication",
+               "source_domain", "domain"),
 }
 _KNOWN_KEYS = frozenset(alias for names in ALIASES.values() for alias in names)  # what the Article's own fields read
 
@@ -109,9 +112,15 @@ def to_article(obj: Any, path: str) -> Article:
     art.captions, credits = _captions(get("captions"))
     art.credit = _one_line(_text(get("credit"))) or (", ".join(dict.fromkeys(credits)) or None)
     art.quotes = [q for q in (_quote(x) for x in _as_list(get("quotes"))) if q]
+    # NewsAPI and the like name the publisher {"source": {"name": ...}}: an object under `source` is the outlet
+    # (a string there may be anything, and is kept in `fields` as it is)
+    source = fields.get("source")
+    outlet = _one_line(_text(get("outlet") or (source if isinstance(source, dict) else None)))
     # Every other key with a text value, for fields the index may declare beyond the Article's own (fields.py)
     art.fields = {k: text for k, v in fields.items()
                   if k not in _KNOWN_KEYS and isinstance(v, str) and (text := _text(v))}
+    if outlet:
+        art.fields["outlet"] = outlet
     return art
 
 

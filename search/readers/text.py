@@ -4,8 +4,8 @@ Two layouts, told apart by the shape of the first blocks (blocks are separated b
 which corpus a file came from:
   headline / body...                                  (e.g. the BBC files)
   section / headline / [byline] / [date] / [caption / credit] / body...   (the seed article's layout)
-An optional leading block of `Key: value` lines (Headline, Section, By, Published, Caption, Credit, URL)
-states the fields outright. "More from X: ..." and similar teaser lines are related links, not body.
+An optional leading block of `Key: value` lines (Headline, Section, By, Published, Caption, Credit, URL,
+Outlet) states the fields outright. "More from X: ..." and similar teaser lines are related links, not body.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ _HEADER_KEYS = {
     "published": "published", "date": "published",
     "caption": "caption", "credit": "credit", "photo credit": "credit",
     "url": "url", "link": "url",
+    "outlet": "outlet", "publisher": "outlet",
 }
 _SENTENCE_END = re.compile(r"[.:;,]$")
 _FIRST_END = re.compile(r"(?<=[.!?])\s")
@@ -83,6 +84,8 @@ def _read_header(lines: list[str], art: Article) -> bool:
             art.published = parse_date(value)
         elif key == "caption":
             art.captions.append(value)
+        elif key == "outlet":  # the publisher (without one, the URL's domain: readers/__init__.py)
+            art.fields["outlet"] = value
         else:
             setattr(art, key, value)
     return True
