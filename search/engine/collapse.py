@@ -23,15 +23,15 @@ MAX_COPIES = 10  # copies listed with a hit (`duplicates` counts them all)
 
 def codes(snap: Snapshot, matched: np.ndarray) -> np.ndarray:
     """Each match's cluster as a number (an article without a cluster id, from a build before them, is its own)."""
-    per = snap.facets.per_doc("cluster")[matched]
+    per = snap.postings.stories()[matched]
     return np.where(per >= 0, per, -1 - matched)
 
 
 def stories(snap: Snapshot, matched: np.ndarray) -> int:
     """How many clusters the matches are in (a count of the distinct codes, without sorting them)."""
-    per = snap.facets.per_doc("cluster")[matched]
+    per = snap.postings.stories()[matched]
     known = per[per >= 0]
-    seen = np.zeros(len(snap.facets.values.get("cluster", ())) + 1, dtype=bool)
+    seen = np.zeros(int(known.max()) + 1 if len(known) else 0, dtype=bool)
     seen[known] = True
     return int(np.count_nonzero(seen)) + int(len(per) - len(known))
 

@@ -62,6 +62,7 @@ class Postings:
         self._average: dict[str, float] = {}
         self.counts: dict[tuple, int] = {}  # a word's document count in the fields it is searched in (ranking.py)
         self._published: np.ndarray | None = None
+        self._stories: np.ndarray | None = None
 
     # -- posting lists --------------------------------------------------------------------------------
     def term(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -116,6 +117,17 @@ class Postings:
         if fieldname not in self._average:
             self._average[fieldname] = float(self.lengths(fieldname).sum()) / (self.size or 1)
         return self._average[fieldname]
+
+    def stories(self) -> np.ndarray:
+        """Every document's cluster (near-duplicates share one) as a small number, -1 for none: the `story`
+        column of each segment read as one array, made once per searcher."""
+        if self._stories is None:
+            parts = [uint64_column(leaf, "story", 0) for leaf, _ in self.leaves]
+            numbers = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+            values, codes = np.unique(numbers, return_inverse=True)
+            codes = codes.astype(np.int64).reshape(-1)
+            self._stories = codes - 1 if len(values) and values[0] == 0 else codes  # 0 (no cluster) -> -1
+        return self._stories
 
     def published(self) -> np.ndarray:
         """Every document's publication time as Whoosh stores it (uint64 datetime longs; MISSING when undated)."""

@@ -159,6 +159,7 @@ class Registry:
                  for f in self.fields] + [(f.index_field, f.multi, f.stored) for f in self.facets]
         if not self.date_terms:
             shape.append(("published", "column only"))
+        shape.append(("story", "column"))  # the cluster ids' column (schema.py)
         return f"{ANALYSIS_VERSION}.{STORAGE_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
 
     @contextlib.contextmanager

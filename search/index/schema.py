@@ -8,7 +8,7 @@ index (quote_fields.py) is built the same way from its own registry.
 
 from __future__ import annotations
 
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 
 from search.index.analysis import INDEX
@@ -31,6 +31,7 @@ def build_schema(registry: Registry = ARTICLES) -> Schema:
     fields.update(
         published=DATETIME(stored=True, sortable=True),
         dated=COLUMN(VarBytesColumn()),  # b"1" when published is known: date orders put undated ones last
+        story=COLUMN(NumericColumn("Q")),  # the cluster id as a number (writing.story_number; 0: none)
         url=STORED(),
         data=STORED(),  # the rest of the Article: captions, credit, quotes, sources, path
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -43,6 +44,7 @@ class PairWriter:
         """Add an article's document (with its cluster id), and its quotes' to the quote index."""
         if self.clusters is not None:
             doc.fields["cluster_f"] = self.clusters.assign(doc.fields["id"], doc.signature)
+            doc.fields["story"] = story_number(doc.fields["cluster_f"])
         self.articles.add_document(**doc.fields)
         if self.quotes is not None:
             for quote in doc.quotes:
@@ -90,3 +92,10 @@ def add_documents(writer: PairWriter, key: str, docs: list[Document]) -> int:
         except Exception as e:  # Whoosh has already posted part of it: this writer is spoilt
             raise Poisoned(key, f"{type(e).__name__}: {e}") from e
     return len(docs)
+
+
+def story_number(cluster: str) -> int:
+    """A cluster id as the 64-bit number of the `story` column (never 0, which means no cluster): what the engine
+    groups hits by (collapse.py), read per segment as one array."""
+    number = int.from_bytes(hashlib.blake2b(cluster.encode("utf-8"), digest_size=8).digest(), "big")
+    return number or 1
