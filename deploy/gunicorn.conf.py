@@ -5,3 +5,6 @@ Run by hand: gunicorn -c deploy/gunicorn.conf.py 'web:create_app()'   (settings 
 """
 
 from web.gunicorn_conf import *  # noqa: F403
+from web.gunicorn_conf import metrics_dir
+
+metrics_dir()  # this start's PROMETHEUS_MULTIPROC_DIR, before gunicorn loads the app and forks (web/metrics.py)

@@ -27,7 +27,7 @@ from search.cli_show import (
     show_status,
     skipped_text,
 )
-from search.config import Settings
+from search.config import CONFIG_VAR, Settings
 from search.engine.params import PARAMS, QUOTE_PARAMS, Param
 from search.errors import (
     BadRequest,
@@ -65,9 +65,13 @@ class _Commands(click.Group):
               help="Index folder (default: NEWSEARCH_INDEX or ./index).")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
               help="Corpus folder (default: NEWSEARCH_CORPUS or ./corpus).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="TOML settings file (default: NEWSEARCH_CONFIG, or ./newsearch.toml if there is one).")
 @click.pass_context
-def main(ctx: click.Context, index_dir: Path | None, corpus_dir: Path | None) -> None:
+def main(ctx: click.Context, index_dir: Path | None, corpus_dir: Path | None, config_file: Path | None) -> None:
     """newsearch: full-text news search over headlines, captions, bodies and source quotes."""
+    if config_file is not None:  # as NEWSEARCH_CONFIG, so that every process it starts (serve's workers) reads it
+        os.environ[CONFIG_VAR] = str(config_file.expanduser().absolute())
     try:
         ctx.obj = Settings.from_env(index=index_dir, corpus=corpus_dir)
     except ValueError as e:

@@ -1,17 +1,25 @@
-"""Settings: where the corpus and the index live, and the limits; read once from NEWSEARCH_* variables.
+"""Settings: where the corpus and the index live, and the limits; declared once, in `Settings`.
 
-Command-line options override the environment, which overrides the defaults (./corpus and ./index).
+Each setting comes from, first to last: the command line, its NEWSEARCH_<NAME> variable, the TOML settings file
+(its `name = value` lines at top level), the default. The file is `--config FILE` (which the CLI passes on as
+NEWSEARCH_CONFIG, so `serve`'s workers read it too), else NEWSEARCH_CONFIG, else ./newsearch.toml if there is
+one. In it, relative paths are relative to the file's folder; an unknown key or a value of the wrong type is an
+error that names it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "NEWSEARCH_"
+CONFIG_VAR = ENV_PREFIX + "CONFIG"  # the TOML settings file
+CONFIG_FILE = Path("newsearch.toml")  # read from the working folder when present and no file is named
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class Settings:
     aliases: str = ""  # your aliases files (TOML, like search/quotes/aliases.toml), separated by os.pathsep
     cors_origins: str = ""  # origins whose pages may call /api/* and the feeds (comma-separated, or *); "" = none
     dedup: int = 1  # 1: near-duplicate articles get one cluster id as they are indexed (index/dedup.py); 0: none
+    log_format: str = "text"  # text | json: the web app's and gunicorn's log lines (web/logs.py)
 
     @property
     def aliases_files(self) -> list[Path]:
@@ -52,11 +61,19 @@ class Settings:
                 out.append(origin.lower())
         return tuple(out)
 
+    @property
+    def log_json(self) -> bool:
+        """Whether log lines are JSON (LOG_FORMAT=json) rather than text; ValueError for any other format."""
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"{ENV_PREFIX}LOG_FORMAT must be text or json, not {self.log_format!r}")
+        return self.log_format == "json"
+
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then NEWSEARCH_<NAME> variables, then the non-None keyword overrides."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then the TOML settings file, then NEWSEARCH_<NAME> variables, then the non-None keyword
+        overrides; ValueError (naming the file, key or variable) for a setting that cannot be used."""
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = read_toml(config_file(env))
         for f in fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw not in (None, ""):
@@ -87,3 +104,52 @@ def _convert(name: str, raw: Any, _type: Any) -> Any:
         except ValueError:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a number, not {raw!r}") from None
     return raw
+
+
+def config_file(environ: Mapping[str, str]) -> Path | None:
+    """The TOML settings file: NEWSEARCH_CONFIG, else ./newsearch.toml if it exists, else None."""
+    named = environ.get(CONFIG_VAR)
+    if named:
+        return Path(named).expanduser()
+    return CONFIG_FILE if CONFIG_FILE.is_file() else None
+
+
+def read_toml(path: Path | None) -> dict[str, Any]:
+    """The settings a TOML file sets, checked against Settings (paths made relative to the file's folder)."""
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ValueError(f"settings file {path}: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"settings file {path}: not valid TOML: {e}") from None
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"settings file {path}: unknown setting(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
+    return {key: _from_toml(path, key, value) for key, value in data.items()}
+
+
+def _from_toml(path: Path, key: str, value: Any) -> Any:
+    default = getattr(Settings(), key)
+    here = path.parent
+    if key == "aliases" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = os.pathsep.join(value)
+    if isinstance(default, Path) and isinstance(value, str):
+        return here / Path(value).expanduser()
+    if key == "aliases" and isinstance(value, str):
+        return os.pathsep.join(str(here / Path(p).expanduser()) for p in value.split(os.pathsep) if p.strip())
+    if isinstance(default, str) and isinstance(value, str):
+        return value
+    if isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    wanted = {Path: "a path (a string)", int: "a whole number", float: "a number", str: "a string"}
+    kind = next(v for t, v in wanted.items() if isinstance(default, t))
+    if key == "aliases":
+        kind = "a string or a list of strings"
+    raise ValueError(f"settings file {path}: {key} must be {kind}, not {value!r}")

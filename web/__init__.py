@@ -49,7 +49,7 @@ class _EngineHolder:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The newsearch web app for these settings (default: the NEWSEARCH_* environment)."""
-    from web import alert_feeds, api, cors, errors, exports, feeds, pages, quote_pages
+    from web import alert_feeds, api, cors, errors, exports, feeds, logs, metrics, pages, quote_pages
 
     app = Flask(__name__)
     app.config["NEWSEARCH_SETTINGS"] = settings or Settings.from_env()
@@ -58,11 +58,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions[ENGINE_KEY] = _EngineHolder(app.config["NEWSEARCH_SETTINGS"])
     cfg = app.config["NEWSEARCH_SETTINGS"]
-    app.extensions[CACHE_KEY] = AnswerCache(cfg.web_cache, cfg.web_cache_mb * 1024 * 1024)
+    app.extensions[CACHE_KEY] = AnswerCache(cfg.web_cache, cfg.web_cache_mb * 1024 * 1024, metrics.count_cache)
     _, prefix = public_url(cfg)  # also refuses a malformed NEWSEARCH_PUBLIC_URL before the first request
     Engine(cfg).aliases  # noqa: B018 - refuses an aliases file (NEWSEARCH_ALIASES) that cannot be used, likewise
     if prefix:
         app.wsgi_app = PathPrefix(app.wsgi_app, prefix)
+    logs.install(app, cfg.log_json)  # first: every request has its id and is counted, whatever answers it
+    metrics.install(app, app.extensions[ENGINE_KEY].get)
     app.register_blueprint(pages.bp)
     app.register_blueprint(quote_pages.bp)
     app.register_blueprint(api.bp)
@@ -96,8 +98,12 @@ def cached(method: str, *args: Any) -> Any:
 
 
 def search(req: SearchRequest) -> Results:
-    """Engine.search, cached."""
-    return cached("search", req)
+    """Engine.search, cached (and counted, partial or relaxed, for /metrics)."""
+    from web.metrics import count_search  # not at the top: see web/metrics.py on when prometheus-client is imported
+
+    results = cached("search", req)
+    count_search(results)
+    return results
 
 
 def related(article_id: str, count: int = 5) -> list[Hit]:

@@ -23,9 +23,11 @@ _LEAVES = (str, bytes, int, float, bool, type(None))
 class AnswerCache:
     """A small LRU of computed answers, at most `size` of them and `max_bytes` by their estimated size; thread-safe."""
 
-    def __init__(self, size: int = 1024, max_bytes: int = 32 * 1024 * 1024) -> None:
+    def __init__(self, size: int = 1024, max_bytes: int = 32 * 1024 * 1024,
+                 on_lookup: Callable[[bool], None] | None = None) -> None:
         self.size = size
         self.max_bytes = max_bytes
+        self.on_lookup = on_lookup  # told of each lookup: True for a hit, False for a miss (web/metrics.py counts)
         self.bytes = 0  # the estimated size of what is held now
         self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
@@ -44,9 +46,13 @@ class AnswerCache:
             return compute()
         full = (*engine.generation(), key)  # the cheap check the engine makes on every call anyway
         with self._lock:
-            if full in self._items:
+            hit = self._items.get(full)
+            if hit is not None:
                 self._items.move_to_end(full)
-                return self._items[full][0]
+        if self.on_lookup is not None:
+            self.on_lookup(hit is not None)
+        if hit is not None:
+            return hit[0]
         value = compute()
         weight = size_of(value) + size_of(full)
         if weight > self.max_bytes:

@@ -25,6 +25,10 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     from web.server import serve as run_server
 
     try:
+        settings.log_json  # noqa: B018 - refuses a NEWSEARCH_LOG_FORMAT that is neither text nor json, before anything
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    try:
         run_server(settings, host=host, port=port, workers=workers)
     except NewsearchError as e:
         raise click.ClickException(str(e)) from None

@@ -14,9 +14,9 @@ from flask import Flask, Response, request
 
 METHODS = "GET, HEAD, OPTIONS"
 ALLOWED_HEADERS = "Accept, Accept-Language, Content-Language, Content-Type, If-None-Match, If-Modified-Since, " \
-                  "Cache-Control, Pragma"
+                  "Cache-Control, Pragma, X-Request-ID"
 # for the page's script, beside those always shown (Content-Type, Last-Modified, Cache-Control, …)
-EXPOSED_HEADERS = "ETag, Link, Retry-After, X-Total-Count, X-Newsearch-Partial"
+EXPOSED_HEADERS = "ETag, Link, Retry-After, X-Total-Count, X-Newsearch-Partial, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"  # seconds a browser may keep a preflight's answer
 
 

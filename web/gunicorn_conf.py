@@ -1,12 +1,17 @@
 """gunicorn settings for newsearch, declared once: `newsearch serve` reads them wherever it starts (they are packaged
 with the app), and `gunicorn -c deploy/gunicorn.conf.py` (a two-line wrapper) or `-c python:web.gunicorn_conf`.
 
-Run by hand: gunicorn -c python:web.gunicorn_conf 'web:create_app()'   (settings from NEWSEARCH_* variables)
+Run by hand: gunicorn -c deploy/gunicorn.conf.py 'web:create_app()'   (settings from NEWSEARCH_* variables; that file
+also makes the metrics folder, `metrics_dir`, which `-c python:web.gunicorn_conf` does not: /metrics would then
+count the answering worker's requests only)
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from typing import Any
 
 from search import Settings
@@ -14,7 +19,8 @@ from search import Settings
 __all__ = ["bind", "workers", "worker_class", "threads", "worker_connections", "preload_app", "timeout",
            "graceful_timeout", "keepalive", "max_requests", "accesslog", "errorlog", "loglevel", "logger_class",
            "access_log_format", "forwarded_allow_ips", "control_socket_disable", "limit_request_line",
-           "limit_request_fields", "limit_request_field_size", "post_worker_init", "when_ready"]
+           "limit_request_fields", "limit_request_field_size", "post_worker_init", "when_ready", "child_exit",
+           "on_exit"]
 
 _env = Settings.from_env()
 bind = _env.bind
@@ -41,7 +47,8 @@ accesslog = "-"
 errorlog = "-"
 loglevel = "info"
 logger_class = "web.gunicorn_worker.AccessLogger"  # shows the client a trusted proxy names, not the proxy
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The last field is the request's id (web/logs.py); NEWSEARCH_LOG_FORMAT=json writes JSON lines instead (AccessLogger).
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 # Proxies whose X-Real-IP / X-Forwarded-For / X-Forwarded-Proto are believed (gunicorn's own default).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # No gunicornc control socket: its default path is shared by every gunicorn of the user (tests start several).
@@ -68,6 +75,45 @@ def when_ready(server: Any) -> None:
     server.log.info("newsearch: %d worker(s) x %d threads, request heads within %.0f s, request line up to %d bytes, "
                     "timeout %d s", cfg.workers, cfg.threads, Settings.from_env().head_timeout_s,
                     cfg.limit_request_line, cfg.timeout)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker has ended: prometheus-client drops its live gauges (its counts stay in the sums, web/metrics.py)."""
+    if os.environ.get(METRICS_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """The server stops: its metrics folder goes."""
+    remove_metrics_dir()
+
+
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_made: dict[str, int] = {}  # the metrics folder this process made -> its pid (only that process removes it)
+
+
+def metrics_dir() -> str:
+    """A fresh, private folder (mode 0700, empty) for this server's metrics, as PROMETHEUS_MULTIPROC_DIR: called
+    before the app is loaded and the workers fork (`newsearch serve`, deploy/gunicorn.conf.py), so each worker
+    counts in files of its own there and a scrape sums them; never a folder left by an earlier start."""
+    remove_metrics_dir()
+    path = tempfile.mkdtemp(prefix="newsearch-metrics-")
+    _made[path] = os.getpid()
+    os.environ[METRICS_ENV] = path
+    return path
+
+
+def remove_metrics_dir() -> None:
+    """Remove the metrics folder this process made, if any (a forked worker leaves it alone)."""
+    for path, pid in list(_made.items()):
+        if pid == os.getpid():
+            shutil.rmtree(path, ignore_errors=True)
+            del _made[path]
+
+
+atexit.register(remove_metrics_dir)  # also when gunicorn stops before on_exit (--print-config, a port in use)
 
 
 def config(settings: Settings | None = None) -> dict[str, Any]:

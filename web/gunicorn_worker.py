@@ -32,6 +32,7 @@ from gunicorn.http import message, unreader
 from gunicorn.workers import gthread
 
 from search import Settings
+from web import logs
 
 SEND_TIMEOUT_S = 30.0  # the whole response, to a client that reads slowly
 _REFUSED = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -217,7 +218,25 @@ class Worker(gthread.ThreadWorker):
 
 
 class AccessLogger(glogging.Logger):
-    """gunicorn's logger; the access log shows the client a trusted proxy names (X-Real-IP, else X-Forwarded-For)."""
+    """gunicorn's logger; the access log shows the client a trusted proxy names (X-Real-IP, else X-Forwarded-For),
+    and with NEWSEARCH_LOG_FORMAT=json every line it writes is a JSON object (web/logs.py)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.json_lines = Settings.from_env().log_json
+        if self.json_lines:
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.setFormatter(logs.JsonFormatter())
+
+    def access(self, resp: Any, req: Any, environ: dict, request_time: Any) -> None:
+        if not getattr(self, "json_lines", False):
+            return super().access(resp, req, environ, request_time)
+        if not self.access_log_enabled:
+            return None
+        atoms = self.atoms(resp, req, environ, request_time)
+        self.access_log.info("%s %s", atoms["r"], atoms["s"], extra={"fields": logs.access_fields(atoms)})
+        return None
 
     def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict:
         atoms = super().atoms(resp, req, environ, request_time)

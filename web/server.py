@@ -8,13 +8,15 @@ installed copy started from any folder runs with them.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from search import Settings, ensure_index
-from web import gunicorn_conf
+from web import gunicorn_conf, logs
 
 
 class NewsearchServer(BaseApplication):
@@ -37,8 +39,16 @@ class NewsearchServer(BaseApplication):
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Build a first index if there is none, then run gunicorn until it is stopped."""
-    ensure_index(settings)
-    NewsearchServer(server_settings(settings, host, port, workers)).run()
+    say: Callable[[str], None] = print
+    if settings.log_json:  # the first build's lines are JSON too
+        logs.json_app_logs()
+        say = logging.getLogger("web.server").info
+    ensure_index(settings, say)
+    gunicorn_conf.metrics_dir()  # before the app is loaded: prometheus-client picks its mode on import
+    try:
+        NewsearchServer(server_settings(settings, host, port, workers)).run()
+    finally:
+        gunicorn_conf.remove_metrics_dir()  # the master's (a worker exits through here too, and leaves it)
 
 
 def server_settings(settings: Settings, host: str | None = None, port: int | None = None,

@@ -23,7 +23,6 @@ writer helpers in writing.py and the report in report.py.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing.util
 import os
 import shutil
 import threading
@@ -35,7 +34,7 @@ from typing import Any
 from search.config import Settings
 from search.errors import IndexDamaged, IndexOutdated, IndexWriteError, RunRefused, RunStopped
 from search.index.previous import Previous, open_previous
-from search.index.reading import FileResult, die_with_parent, failed, read_all
+from search.index.reading import FileResult, failed, read_all
 from search.index.rebuild import add_all, carry_over, full_writer
 from search.index.report import REPORT_LIST, IndexReport, live_build, now, outcome
 from search.index.store import IndexStore
@@ -45,9 +44,6 @@ from search.ingest import Walk, check_aliases, escape_name, walk
 
 Progress = Callable[[int, int], None]  # (files done, files to read)
 POISON_RETRIES = 3  # a document Whoosh refuses mid-write spoils the writer: the run starts again without it
-
-
-multiprocessing.util.register_after_fork(die_with_parent, die_with_parent)  # Whoosh sub-writers too
 
 
 class Indexer:

@@ -10,7 +10,10 @@ bounded number of files in flight so memory does not grow with the corpus.
 
 Workers are forked from a forkserver (a clean process that has imported the readers once), not from the
 indexer: they start small, so the memory ceiling counts what the file costs and not the indexer's heap, and
-they hold none of the indexer's open files (its job lock among them).
+they hold none of the indexer's open files (its job lock among them). The pool is given that start method
+explicitly, whatever the interpreter's default (fork on Linux before Python 3.14, forkserver from 3.14, spawn on
+macOS), so 3.11 to 3.14 run alike; what a worker is sent (key, path, limits, alias paths, the registered fields)
+is pickled. It is the indexer's only use of multiprocessing: Whoosh's multi-process writer is not used (WHOOSH.md).
 """
 
 from __future__ import annotations
@@ -119,8 +122,8 @@ def failed(key: str, path: Path, reason: str) -> FileResult:
 _budget = 0  # bytes of address space one file may take in this worker (set by _worker_init)
 
 
-def die_with_parent(_registered: object = None) -> None:
-    """In every process the indexing job forks (reading workers, Whoosh sub-writers): die when its parent dies.
+def die_with_parent() -> None:
+    """In each reading worker (a child of the forkserver, which exits when the indexer does): die with its parent.
 
     Forked children share the job's lock (flock follows the open file); a child orphaned by a SIGKILLed job
     would otherwise hold the lock, and the index, forever."""

@@ -14,12 +14,12 @@ py="$venv/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 cd "$repo"
 
-# The venv, rebuilt when the fork's version or pyproject.toml changed (the stamp says for which).
-stamp="$FORK_VERSION $(sha256sum pyproject.toml | cut -c1-16)"
+# The venv, rebuilt when the fork's version, pyproject.toml or the pins changed (the stamp says for which).
+stamp="$FORK_VERSION $(cat pyproject.toml deploy/constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$venv/.stamp" ] || [ "$(cat "$venv/.stamp")" != "$stamp" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q -e '.[test]'
+    "$venv/bin/pip" install -q -c deploy/constraints.txt -e '.[test]'
     "$venv/bin/pip" uninstall -q -y whoosh-reloaded
     "$venv/bin/pip" install -q --no-deps "whoosh3==$FORK_VERSION"
     echo "$stamp" > "$venv/.stamp"
