@@ -14,18 +14,16 @@ Writers (the runner, `alerts add` and `remove`) hold `.alerts.lock`; readers (th
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import sqlite3
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.errors import BadRequest, IndexLocked, NotFound
+from search.errors import BadRequest, NotFound
+from search.index.store import flocked
 
 LEDGER = "alerts.sqlite"
 FEED_KEEP = 200  # entries kept in each alert's feed (the feed shows the newest FEED_SIZE)
@@ -108,24 +106,9 @@ class AlertStore:
     def locked(self, wait: float = 60.0) -> Iterator[None]:
         """Hold the writers' lock (`.alerts.lock`, an flock the kernel frees if the holder dies); IndexLocked
         after `wait` seconds."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / ".alerts.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise IndexLocked("another alerts run is in progress; try again when it has finished") from None
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        busy = "another alerts run is in progress; try again when it has finished"
+        with flocked(self.root / ".alerts.lock", wait, busy):
+            yield
 
     # -- alerts -----------------------------------------------------------------------------------------------
     def add(self, name: str, search: dict[str, Any], webhook: str | None, every: float | None, now: str) -> None:

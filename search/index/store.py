@@ -201,26 +201,9 @@ class IndexStore:
 
         flock is released by the kernel when the holder dies, so a killed job never blocks the next one.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise IndexLocked(
-                            f"another indexing job is running on {self.root}; try again when it has finished"
-                        ) from None
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with flocked(self.root / ".lock", wait,
+                     f"another indexing job is running on {self.root}; try again when it has finished"):
+            yield
 
     def runs(self) -> list[RunReport]:
         """The last job reports, newest last ([] when there are none or the file is unreadable)."""
@@ -274,3 +257,27 @@ def _write_json(path: Path, value: Any) -> None:
     # backslashreplace: a lone surrogate (from a name or message that was not UTF-8) becomes a JSON \u escape
     tmp.write_bytes(json.dumps(value, ensure_ascii=False).encode("utf-8", "backslashreplace"))
     os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def flocked(path: Path, wait: float, busy: str) -> Iterator[None]:
+    """Hold an exclusive flock on `path` (created with its folder if needed), waiting up to `wait` seconds, then
+    IndexLocked(`busy`). The kernel releases it when the holder dies, so a killed job never blocks the next one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLocked(busy) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
