@@ -37,6 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import measure  # noqa: E402 - bench/ sibling module
 from measure import clocks, latency_stats, reset_peak, vm  # noqa: E402 - bench/ sibling module
 
 
@@ -132,7 +133,7 @@ def phase_http(index: str, query: str) -> dict[str, Any]:
         out: dict[str, Any] = {"query": query}
         for fmt in ("csv", "jsonl"):
             status = Path(f"/proc/{worker}/status")
-            base = _status(status, "VmRSS")
+            base = vm("VmRSS", status)
             Path(f"/proc/{worker}/clear_refs").write_text("5")
             t0 = time.perf_counter()
             rows, size = 0, 0
@@ -146,7 +147,7 @@ def phase_http(index: str, query: str) -> dict[str, Any]:
             rows -= fmt == "csv"
             out[fmt] = {"rows": rows, "total": total, "mb": round(size / 2**20, 1), "wall_s": round(wall, 2),
                         "rows_per_s": round(rows / wall),
-                        "worker_rss_peak_delta_mb": round((_status(status, "VmHWM") - base) / 2**20, 1)}
+                        "worker_rss_peak_delta_mb": round((vm("VmHWM", status) - base) / 2**20, 1)}
         return out
     finally:
         proc.stop()
@@ -194,21 +195,9 @@ def _worker_pid(log: Path) -> int:
     raise SystemExit("no worker started")
 
 
-def _status(path: Path, key: str) -> int:
-    for line in path.read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 def run_phase(*argv: str) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", *argv]
-    print("  $", " ".join(cmd[2:]), flush=True)
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
-        raise SystemExit(f"phase {argv[0]} failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    """Run one phase of this script in a fresh interpreter (measure.run_phase)."""
+    return measure.run_phase(__file__, *argv)
 
 
 def main() -> None:

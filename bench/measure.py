@@ -6,15 +6,18 @@ process, takes its RSS after its imports as the base, resets the peak (VmHWM) an
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 
-def vm(key: str) -> int:
-    """A /proc/self/status value in bytes (VmRSS, VmHWM)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def vm(key: str, status: Path = Path("/proc/self/status")) -> int:
+    """A /proc/<pid>/status value in bytes (VmRSS, VmHWM): this process's, or that of the `status` file given."""
+    for line in status.read_text().splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1]) * 1024
     return 0
@@ -58,3 +61,15 @@ def query_result(lat: list[float], kinds: list[str], base: int, reset: bool, ope
             "rss_anon_end": anon, "rss_file_end": mapped, "zero_hits": sum(1 for t in totals if t == 0),
             "median_total": statistics.median(totals), "snippets": snippets, "by_kind": by_kind,
             "cpu": latency_stats(cpu), "totals": totals, **extra}
+
+
+def run_phase(script: str, *argv: str) -> dict[str, Any]:
+    """Run one phase of a bench script (`script --phase ...`) in a fresh interpreter, from the repository root;
+    its result is the last line of its stdout (JSON)."""
+    cmd = [sys.executable, str(Path(script).resolve()), "--phase", *argv]
+    print("  $", " ".join(cmd[2:]), flush=True)
+    proc = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
+        raise SystemExit(f"phase {argv[0]} failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -37,7 +37,6 @@ import json
 import os
 import pstats
 import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -51,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402 - bench/ sibling module
 import fts5  # noqa: E402 - bench/ sibling module
+import measure  # noqa: E402 - bench/ sibling module
 from measure import clocks, query_result, reset_peak, vm  # noqa: E402 - bench/ sibling module
 from query_mix import make_mix  # noqa: E402 - bench/ sibling module; importable from here as before
 
@@ -219,14 +219,8 @@ def _dump_profile(prof: cProfile.Profile, out: Path) -> None:
 
 
 def run_phase(*argv: str) -> dict[str, Any]:
-    """Run one phase in a fresh interpreter; its result is the last line of its stdout (JSON)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", *argv]
-    print("  $", " ".join(cmd[2:]), flush=True)
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-4000:])
-        raise SystemExit(f"phase {argv[0]} failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    """Run one phase of this script in a fresh interpreter (measure.run_phase)."""
+    return measure.run_phase(__file__, *argv)
 
 
 # -- driver ---------------------------------------------------------------------------------------------
