@@ -39,8 +39,7 @@ class FacetTables:
         for key in [k for k in self._cache if k not in live_keys]:  # segments merged away
             del self._cache[key]
         for facet in registry.facets:
-            if not facet.lazy:
-                self._build(facet)
+            self._build(facet)
 
     def _build(self, facet: Any) -> None:
         """One facet's tables, from each segment's part (read once per segment, kept in the segment cache)."""
@@ -65,20 +64,12 @@ class FacetTables:
             all_docs, all_codes = all_docs[keep], all_codes[keep]
         values = list(codes_of)
         self.values[name] = values
-        # the tie-break order of counted facets (a filter-only facet, as one of cluster ids, needs none)
+        # the tie-break order of counted facets (a filter-only facet needs none)
         order = sorted(range(len(values)), key=lambda i: values[i].lower()) if facet.counted else []
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         self.rank[name] = rank
         self.pairs[name] = (all_docs, all_codes)
-
-    def _ensure(self, name: str) -> None:
-        """Make a lazy facet's tables on first use."""
-        if name not in self.pairs:
-            facet = self.registry.facet(name)
-            if facet is None:
-                raise KeyError(name)
-            self._build(facet)
 
     def count(self, matched: dict[str, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
         """Counts per facet value among each facet's matched document numbers, most frequent first.
@@ -142,7 +133,6 @@ class FacetTables:
 
     def per_doc(self, name: str) -> np.ndarray:
         """A single-valued facet as one code per document (-1 for none); made once per searcher."""
-        self._ensure(name)
         if name not in self._per_doc:
             docs, codes = self.pairs[name]
             out = np.full(self.size, -1, dtype=np.int64)
@@ -152,7 +142,6 @@ class FacetTables:
 
     def docs_with(self, name: str, wanted: list[str]) -> np.ndarray:
         """Sorted documents having any of the wanted values (matched case-insensitively) of a facet."""
-        self._ensure(name)
         index = self._lowered.get(name)
         if index is None:  # value (lower case) -> its codes, made on first use
             index = self._lowered[name] = {}

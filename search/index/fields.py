@@ -68,7 +68,6 @@ class Facet:
     by_value: bool = False  # listed in value order (years, newest first) rather than by count
     names: bool = False  # its values are source names: a filter's value is resolved through the aliases
     counted: bool = True  # counted for every result set (else a filter only)
-    lazy: bool = False  # its table is made on first use, not with each searcher (many values: cluster ids)
 
 
 def _lines(items: list[str]) -> str:
@@ -95,9 +94,6 @@ FACETS: list[Facet] = [
     Facet("source", "Source", "source_f", lambda a: list(a.sources), multi=True, names=True),
     Facet("year", "Year", "year", lambda a: [str(a.published.year)] if a.published else [], by_value=True),
     Facet("outlet", "Outlet", "outlet_f", lambda a: [a.outlet] if a.outlet else []),
-    # Near-duplicate articles share a cluster id, given by the writer when the article is added (dedup.py), not
-    # read from the article: what `collapse=1` groups by.
-    Facet("cluster", "Story", "cluster_f", lambda a: [], counted=False, stored=True, lazy=True),
 ]
 
 
@@ -159,7 +155,7 @@ class Registry:
                  for f in self.fields] + [(f.index_field, f.multi, f.stored) for f in self.facets]
         if not self.date_terms:
             shape.append(("published", "column only"))
-        shape.append(("story", "column"))  # the cluster ids' column (schema.py)
+        shape.append(("cluster_f", "stored", "story", "column"))  # cluster ids, stored and as numbers (schema.py)
         return f"{ANALYSIS_VERSION}.{STORAGE_VERSION}-{hashlib.sha1(repr(shape).encode()).hexdigest()[:12]}"
 
     @contextlib.contextmanager

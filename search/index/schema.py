@@ -31,7 +31,10 @@ def build_schema(registry: Registry = ARTICLES) -> Schema:
     fields.update(
         published=DATETIME(stored=True, sortable=True),
         dated=COLUMN(VarBytesColumn()),  # b"1" when published is known: date orders put undated ones last
-        story=COLUMN(NumericColumn("Q")),  # the cluster id as a number (writing.story_number; 0: none)
+        # Near-duplicate articles share a cluster id, given by the writer when the article is added (dedup.py):
+        # kept for display, and as a number (writing.story_number; 0: none) that `collapse=1` groups by
+        cluster_f=STORED(),
+        story=COLUMN(NumericColumn("Q")),
         url=STORED(),
         data=STORED(),  # the rest of the Article: captions, credit, quotes, sources, path
     )
