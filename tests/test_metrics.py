@@ -188,3 +188,23 @@ def test_one_process_counts_its_own_requests_and_metrics_is_no_api_route(site: S
 def test_a_log_format_that_is_neither_text_nor_json_is_refused(env: dict[str, str]) -> None:
     done = newsearch("serve", "--port", "1", env={**env, "NEWSEARCH_LOG_FORMAT": "xml"})
     assert done.returncode == 1 and "NEWSEARCH_LOG_FORMAT must be text or json, not 'xml'" in done.stderr
+
+
+def test_a_search_its_time_budget_cut_is_counted_partial(site: Settings) -> None:
+    """An engine with no time at all (each stage does one unit of work, then stops) answers partial: the page says
+    so and /metrics counts it under partial="true"."""
+    from search.engine.engine import Engine
+    from web import ENGINE_KEY
+
+    app = create_app(site)
+    holder = app.extensions[ENGINE_KEY]
+    holder._engine, holder._pid = Engine(site, time_limit=0.0), os.getpid()
+    client = app.test_client()
+    before = parse(client.get("/metrics").text)
+    answer = client.get("/api/search?q=storm~2+OR+harbour~2+OR+lighthouse~2")
+    assert answer.status_code == 200 and answer.json["partial"] is True
+    after = parse(client.get("/metrics").text)
+    counted = {relaxed: value(after, "newsearch_searches_total", partial="true", relaxed=relaxed)
+               - value(before, "newsearch_searches_total", partial="true", relaxed=relaxed)
+               for relaxed in ("true", "false")}
+    assert sum(counted.values()) == 1

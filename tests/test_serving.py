@@ -367,3 +367,17 @@ def test_a_request_running_past_the_timeout_replaces_its_worker(site: Settings, 
         proc.stop()
     log = proc.log_text()
     assert "a request has run for over 2 s: stopping worker" in log and log.count("Booting worker") >= 2
+
+
+def test_nginx_answers_metrics_to_the_monitoring_host_only(nginx) -> None:
+    """deploy/nginx.conf lets 127.0.0.1 scrape /metrics and refuses every other address (here 127.0.0.2, also on
+    the loopback interface, as an outside client)."""
+    status, _, body = get(nginx.base, "/metrics")
+    assert status == 200 and b"newsearch_http_requests_total" in body
+    conn = http.client.HTTPConnection(*nginx.base, timeout=10, source_address=("127.0.0.2", 0))
+    try:
+        conn.request("GET", "/metrics")
+        refused = conn.getresponse()
+        assert refused.status == 403 and b"newsearch_" not in refused.read()
+    finally:
+        conn.close()
