@@ -217,6 +217,12 @@ def nginx_config(prefix: Path, listen_port: int, upstream_port: int, static: Pat
         if site.count(old) != 1:
             raise ValueError(f"deploy/nginx.conf no longer has exactly one {old!r}: update nginx_config()")
         site = site.replace(old, new)
+    return nginx_main(prefix, site)
+
+
+def nginx_main(prefix: Path, site: str) -> Path:
+    """An http-context file `site` (as deploy/ ships them, rendered) inside a minimal main config, with pid, logs
+    and temporary files under prefix; returns the main config's path."""
     prefix.mkdir(parents=True, exist_ok=True)
     (prefix / "newsearch.conf").write_text(site)
     mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").is_file() else ""

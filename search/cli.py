@@ -137,9 +137,11 @@ def parse(base: Settings, paths: tuple[Path, ...], as_json: bool, max_file_mb: i
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Reading processes (default: cores).")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to wait for another indexing job to finish.")
+@click.option("--cluster", default=None, metavar="tcp://HOST:8786",
+              help="Read the files on this Dask cluster (default: NEWSEARCH_CLUSTER; none: here).")
 @click.pass_obj
 def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete: bool, as_json: bool,
-          workers: int | None, wait: float) -> None:
+          workers: int | None, wait: float, cluster: str | None) -> None:
     """Index the corpus: add new files, update changed ones, remove deleted ones.
 
     PATHS are files or folders (default: the corpus folder). The index mirrors them: a file that is gone
@@ -147,14 +149,18 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
     folder is missing, unreadable or empty while the index is not, or when it would remove more than half
     of the index (NEWSEARCH_MAX_DELETE_SHARE); --allow-delete lets it. Exits 0 when the index was written,
     even when some files could not be read (each is listed with its reason and retried on the next run);
-    1 when the run refused or the index could not be written; 75 when another indexing job holds the index.
+    1 when the run refused or the index could not be written; 75 when another indexing job holds the index;
+    3 when the index was written but publishing it to a replica (NEWSEARCH_PUBLISH) failed.
 
     Example:
 
-        newsearch index corpus/ --full
+        newsearch index corpus/ --full --cluster tcp://10.0.0.5:8786
     """
+    from dataclasses import replace
+
     from search.index.indexer import Indexer
 
+    settings = replace(settings, cluster=cluster) if cluster is not None else settings
     for p in paths:
         if not os.path.lexists(p):
             raise click.ClickException(f"no such file or folder: {escape_name(str(p))}")
@@ -177,6 +183,7 @@ def index(settings: Settings, paths: tuple[Path, ...], full: bool, allow_delete:
     else:
         show_report(report)
     after_indexing(settings, err=as_json)  # the alerts deliver what this run added (stdout stays JSON)
+    publish_exit(report, as_json)
 
 
 def _request_options(params: tuple[Param, ...]) -> Callable[[Callable], Callable]:
@@ -379,5 +386,7 @@ def schedule(settings: Settings, every: str | None, cron: str | None, full: bool
 
 
 from search.cli_alerts import after_indexing, alerts  # noqa: E402 - it builds on the helpers above
+from search.cli_publish import publish, publish_exit  # noqa: E402
 
 main.add_command(alerts)
+main.add_command(publish)

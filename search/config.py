@@ -41,6 +41,10 @@ class Settings:
     cors_origins: str = ""  # origins whose pages may call /api/* and the feeds (comma-separated, or *); "" = none
     dedup: int = 1  # 1: near-duplicate articles get one cluster id as they are indexed (index/dedup.py); 0: none
     log_format: str = "text"  # text | json: the web app's and gunicorn's log lines (web/logs.py)
+    cluster: str = ""  # a Dask scheduler (tcp://HOST:8786) that reads the files of `index`; "" = read here
+    publish: str = ""  # replicas (comma-separated local paths or host:path) each indexing job publishes to
+    publish_rsh: str = "ssh"  # the remote shell for host:path replicas (rsync -e, and the replica's shell steps)
+    publish_bwlimit_kb: int = 0  # rsync --bwlimit for publishing, KB/s; 0 = no limit
 
     @property
     def aliases_files(self) -> list[Path]:

@@ -51,3 +51,8 @@ class NotFound(NewsearchError):
 
 class CursorExpired(NewsearchError):
     """A paging cursor made on an index build or generation that is no longer live: start the search again."""
+
+
+class ClusterError(NewsearchError):
+    """`index --cluster` cannot use its Dask cluster (not installed, unreachable, unfit or lost workers, the scheduler
+    gone); the index was not changed."""

@@ -198,7 +198,7 @@ def test_a_search_its_time_budget_cut_is_counted_partial(site: Settings) -> None
 
     app = create_app(site)
     holder = app.extensions[ENGINE_KEY]
-    holder._engine, holder._pid = Engine(site, time_limit=0.0), os.getpid()
+    holder._engine, holder._pid = Engine(site, time_limit=0.0), os.getpid()  # noqa: SLF001 - no time budget, so the cut is certain
     client = app.test_client()
     before = parse(client.get("/metrics").text)
     answer = client.get("/api/search?q=storm~2+OR+harbour~2+OR+lighthouse~2")

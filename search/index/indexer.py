@@ -34,6 +34,7 @@ from typing import Any
 from search.config import Settings
 from search.errors import IndexDamaged, IndexOutdated, IndexWriteError, RunRefused, RunStopped
 from search.index.previous import Previous, open_previous
+from search.index.publish import destinations, publish_all, refuse_replica
 from search.index.reading import FileResult, failed, read_all
 from search.index.rebuild import add_all, carry_over, full_writer
 from search.index.report import REPORT_LIST, IndexReport, live_build, now, outcome
@@ -66,6 +67,7 @@ class Indexer:
         roots = [Path(p) for p in (paths or [self.settings.corpus])]
         try:
             check_aliases(self.settings.aliases_files)  # a bad NEWSEARCH_ALIASES file fails the run, not every file
+            refuse_replica(self.store.root)
             with self.store.lock(wait=lock_wait):
                 excluded: dict[str, str] = {}
                 for attempt in range(POISON_RETRIES + 1):
@@ -77,6 +79,12 @@ class Indexer:
                         if attempt == POISON_RETRIES:
                             raise IndexWriteError(f"the index could not be written: {e.reason}") from None
                         excluded[e.key] = f"could not be added to the index ({e.reason}): not indexed"
+                # Still locked, so no commit changes the build being copied; the replicas' runs.json gets this
+                # run's report as of now (the root's gets it with the publish results, below).
+                if destinations(self.settings.publish):
+                    report.finished, report.duration_s = now(), round(time.monotonic() - t0, 3)
+                    report.publish = [r.to_dict() for r in publish_all(
+                        self.settings, destinations(self.settings.publish), report.to_dict(limit=REPORT_LIST))]
         except BaseException as e:
             report.status, report.error = outcome(e)
             if isinstance(e, OSError):
@@ -191,9 +199,16 @@ class Indexer:
                 done += 1
                 yield failed(key, path, excluded[key])
         budget = max(1024 * 1024 * 1024, 16 * self.settings.max_file_bytes)
-        results = read_all(items, self.settings.max_file_bytes, self.settings.file_timeout_s,
-                           max(1, self.workers), memory_bytes=budget, aliases_files=self.settings.aliases_files,
-                           dedup=bool(self.settings.dedup)) if items else iter(())
+        if items and self.settings.cluster:  # read on a Dask cluster (cluster.py); the index is written here
+            from search.index.cluster import read_cluster
+
+            results = read_cluster(items, self.settings.cluster, self.settings.max_file_bytes,
+                                   self.settings.file_timeout_s, memory_bytes=budget,
+                                   aliases_files=self.settings.aliases_files, dedup=bool(self.settings.dedup))
+        else:
+            results = read_all(items, self.settings.max_file_bytes, self.settings.file_timeout_s,
+                               max(1, self.workers), memory_bytes=budget, aliases_files=self.settings.aliases_files,
+                               dedup=bool(self.settings.dedup)) if items else iter(())
         try:
             for res in results:
                 if stop is not None and stop.is_set():

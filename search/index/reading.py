@@ -14,6 +14,8 @@ they hold none of the indexer's open files (its job lock among them). The pool i
 explicitly, whatever the interpreter's default (fork on Linux before Python 3.14, forkserver from 3.14, spawn on
 macOS), so 3.11 to 3.14 run alike; what a worker is sent (key, path, limits, alias paths, the registered fields)
 is pickled. It is the indexer's only use of multiprocessing: Whoosh's multi-process writer is not used (WHOOSH.md).
+On a Dask cluster (cluster.py) the same pool runs on each worker, fed the bytes the indexer read (read_bytes is
+what both paths share after the read).
 """
 
 from __future__ import annotations
@@ -85,12 +87,26 @@ def read_file(key: str, path: Path, max_bytes: int, aliases_files: tuple[str, ..
     worker); never raises for a bad file or record."""
     _limit_memory()
     entry = stat_entry(path)
-    result = FileResult(key=key, entry=entry)
     try:
         raw = read_raw(path, max_bytes)
     except ReadError as e:
-        entry.update(hash="", articles=0)
-        return _finish(result, [str(e)])
+        return unread(key, entry, str(e))
+    return read_bytes(key, path, raw, entry, max_bytes, aliases_files, dedup)
+
+
+def read_sent(key: str, path: Path, raw: bytes, entry: dict[str, Any], max_bytes: int,
+              aliases_files: tuple[str, ...] = (), dedup: bool = True) -> FileResult:
+    """read_bytes for bytes read elsewhere (a Dask worker's reading process, cluster.py), within the memory
+    budget of one file as read_file is."""
+    _limit_memory()
+    return read_bytes(key, path, raw, entry, max_bytes, aliases_files, dedup)
+
+
+def read_bytes(key: str, path: Path, raw: bytes, entry: dict[str, Any], max_bytes: int,
+               aliases_files: tuple[str, ...] = (), dedup: bool = True) -> FileResult:
+    """A file's bytes `raw` (as read_raw read them from `path`, whose stat is `entry`) into documents: what
+    read_file does after reading, on this machine or on a Dask worker (the same hash, the same documents)."""
+    result = FileResult(key=key, entry=entry)
     entry["hash"] = hashlib.sha1(raw).hexdigest()
     parsed = parse_file(path, max_bytes=max_bytes, raw=raw, aliases_files=aliases_files)
     errors = list(parsed.errors)
@@ -104,6 +120,12 @@ def read_file(key: str, path: Path, max_bytes: int, aliases_files: tuple[str, ..
     return _finish(result, errors)
 
 
+def unread(key: str, entry: dict[str, Any], reason: str) -> FileResult:
+    """The result for a file that could not be read (or whose reading was stopped), with its stat `entry`."""
+    entry.update(hash="", articles=0)
+    return _finish(FileResult(key=key, entry=entry), [reason])
+
+
 def _finish(result: FileResult, errors: list[str]) -> FileResult:
     if len(errors) > MAX_REASONS:
         errors = errors[:MAX_REASONS] + [f"… and {len(errors) - MAX_REASONS} more problems in this file"]
@@ -112,14 +134,13 @@ def _finish(result: FileResult, errors: list[str]) -> FileResult:
     return result
 
 
-def failed(key: str, path: Path, reason: str) -> FileResult:
-    """The result for a file whose reading was stopped (time limit) or whose worker died."""
-    entry = stat_entry(path)
-    entry.update(hash="", articles=0)
-    return _finish(FileResult(key=key, entry=entry), [reason])
+def failed(key: str, path: Path, reason: str, entry: dict[str, Any] | None = None) -> FileResult:
+    """The result for a file whose reading was stopped (time limit) or whose worker died (its stat taken now,
+    unless `entry` gives it)."""
+    return unread(key, dict(entry) if entry is not None else stat_entry(path), reason)
 
 
-_budget = 0  # bytes of address space one file may take in this worker (set by _worker_init)
+_budget = 0  # bytes of address space one file may take in this worker (set by worker_init)
 
 
 def die_with_parent() -> None:
@@ -135,7 +156,7 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def _worker_init(memory_bytes: int, extra: list[Field]) -> None:
+def worker_init(memory_bytes: int, extra: list[Field]) -> None:
     """In each reading worker: die with the forkserver (which dies with the indexer), leave SIGINT to the
     indexer (Ctrl-C stops the run there), remember the memory budget of one file, and register the fields
     the indexer registered at run time (fields.registered)."""
@@ -164,16 +185,21 @@ def _limit_memory() -> None:
         pass
 
 
+def reading_pool(workers: int, memory_bytes: int, extra: list[Field]) -> ProcessPool:
+    """A pool of `workers` reading processes forked from a forkserver, each with the memory budget of one file and
+    the fields registered at run time (`extra`)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["search.index.reading"])
+    return ProcessPool(max_workers=workers, initializer=worker_init, initargs=(memory_bytes, extra), context=context)
+
+
 def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, workers: int,
              memory_bytes: int = 0, aliases_files: Iterable[Path] = (), dedup: bool = True) -> Iterator[FileResult]:
     """FileResults for (key, path) pairs, in order, read by `workers` processes with a per-file time limit
     (sources named with the shipped aliases and `aliases_files`; near-duplicate signatures unless `dedup`)."""
     aliases = tuple(str(p) for p in aliases_files)
     window = max(4, workers * 8)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["search.index.reading"])
-    with ProcessPool(max_workers=workers, initializer=_worker_init, initargs=(memory_bytes, fields.extra_fields()),
-                     context=context) as pool:
+    with reading_pool(workers, memory_bytes, fields.extra_fields()) as pool:
         pending: deque[tuple[str, Path, Any]] = deque()
         it = iter(items)
         exhausted = False
@@ -190,23 +216,25 @@ def read_all(items: Iterable[tuple[str, Path]], max_bytes: int, timeout: float, 
                 if not pending:
                     return
                 key, path, future = pending.popleft()
-                yield _outcome(key, path, future, timeout)
+                yield outcome(key, path, future, timeout)
         finally:
             for _, _, future in pending:
                 future.cancel()
             pool.stop()
 
 
-def _outcome(key: str, path: Path, future: Any, timeout: float) -> FileResult:
+def outcome(key: str, path: Path, future: Any, timeout: float, entry: dict[str, Any] | None = None) -> FileResult:
+    """The FileResult of a reading process's future: its result, or the file's failure with the reason (the time
+    limit, the process died, out of memory, a reader bug); `entry` is the file's stat when it cannot be taken here."""
     try:
         return future.result()
     except FutureTimeout:
         return failed(key, path, f"reading took longer than the {timeout:g} s limit (NEWSEARCH_FILE_TIMEOUT_S): "
-                                 "not indexed")
+                                 "not indexed", entry)
     except ProcessExpired as e:
         how = f"signal {-e.exitcode}" if e.exitcode and e.exitcode < 0 else f"exit code {e.exitcode}"
-        return failed(key, path, f"the reading process died ({how}; out of memory?): not indexed")
+        return failed(key, path, f"the reading process died ({how}; out of memory?): not indexed", entry)
     except MemoryError:
-        return failed(key, path, "reading it needs more memory than a reading process may use: not indexed")
+        return failed(key, path, "reading it needs more memory than a reading process may use: not indexed", entry)
     except Exception as e:  # a reader bug must not stop the run: the file is reported with the error
-        return failed(key, path, f"could not be read ({type(e).__name__}: {e})")
+        return failed(key, path, f"could not be read ({type(e).__name__}: {e})", entry)

@@ -38,6 +38,7 @@ class IndexReport:
     articles: int = 0
     build: str = ""
     generation: int = -1
+    publish: list[dict[str, Any]] = field(default_factory=list)  # one PublishResult per replica (publish.py)
 
     def fail(self, path: str, reason: str) -> None:
         """List one file that could not be (fully) read or indexed."""

@@ -90,6 +90,13 @@ class ReindexJob:
         log.info("run %d done in %.2fs: %d added, %d updated, %d deleted, %d unchanged, %d failed; %d articles "
                  "(generation %s)", self.runs, report["duration_s"], report["added"], report["updated"],
                  report["deleted"], report["unchanged"], failed, report["articles"], report["generation"])
+        for p in report.get("publish", []):  # a failed publish leaves that replica on its last release
+            if p["status"] == "failed":
+                log.error("run %d: publishing %s to %s failed: %s", self.runs, p["release"], p["dest"], p["error"])
+            else:
+                log.info("run %d: %s %s to %s (%d files, %d bytes copied)", self.runs,
+                         "published" if p["status"] == "ok" else "already current:", p["release"], p["dest"],
+                         p["files"], p["bytes"])
         if self.on_report:
             self.on_report(report)
 

@@ -67,6 +67,7 @@ class RunReport(TypedDict, total=False):
     articles: int
     build: str
     generation: int
+    publish: list[dict[str, Any]]  # {"dest", "status": ok|failed|current, "error", "bytes", "files", ...}
 
 
 class IndexStore:
