@@ -233,6 +233,10 @@ def show_status(info: dict[str, Any], problem: str | None) -> None:
                    f"{info['generation']}, built {info['built']})")
     else:
         click.secho(f"Error: {problem}", fg="red", err=True)
+    if info.get("published"):
+        stamp = info["published"]
+        click.echo(f"a replica: generation {stamp.get('generation')} of build {stamp.get('build')} published here at "
+                   f"{stamp.get('published')} from {stamp.get('from')}")
     show_runs(info.get("runs") or [])
     if "check" in info:
         c = info["check"]
@@ -256,6 +260,9 @@ def show_runs(runs: list[dict]) -> None:
         click.echo(f"{label}: {run.get('mode')} at {when}, {run.get('added', 0)} added, {run.get('updated', 0)} "
                    f"updated, {run.get('deleted', 0)} deleted, {failed} failed, {run.get('skipped_count', 0)} "
                    f"skipped, {run.get('duration_s', 0):.1f}s")
+        for p in run.get("publish") or []:  # a replica left on its last release
+            if p.get("status") == "failed":
+                click.secho(f"  FAILED to publish to {p.get('dest')}: {p.get('error')}", fg="red" if n == 0 else None)
     if good is None:
         return
     failing = good.get("failed") or []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -164,9 +165,11 @@ def test_publishing_under_load_fails_no_request_and_every_node_serves_the_new_in
         assert after[0] == before[0] and after[1] > before[1] and report["added"] == 16
         assert [(p["dest"], p["status"]) for p in report["publish"]] == [(d, "ok") for d in cluster.dests]
         assert cluster.wait_nodes_on(after) == [after, after]
-        for replica in cluster.replicas:  # the replicas' runs.json ends with the run that published to them
+        for i, replica in enumerate(cluster.replicas):  # their runs.json ends with the run that published to them
             shipped = json.loads((replica / "runs.json").read_text())[-1]
             assert (shipped["build"], shipped["generation"], shipped["added"]) == (*after, 16)
+            stamp = cluster.node_status(i)["published"]
+            assert (stamp["build"], stamp["generation"]) == after and str(cluster.primary) in stamp["from"]
         found = json.loads(get(cluster.nginx.base, f"/api/search?q={NEW_WORD}")[2])
         assert found["total"] == 1 and NEW_WORD in found["results"][0]["headline"]
 
@@ -237,6 +240,9 @@ def test_a_failed_publish_is_in_the_run_report_and_the_run_is_ok(cluster: Cluste
     assert recorded["status"] == "ok" and recorded["publish"] == report["publish"]
     shown = cluster.run("index", "--workers", "1", NEWSEARCH_PUBLISH=dests, NEWSEARCH_PUBLISH_RSH=str(down))
     assert shown.returncode == 3 and "FAILED to publish" in shown.stderr and "node9:" in shown.stderr
+    status = cluster.run("status")
+    assert status.returncode == 0 and "FAILED to publish to node9:" in status.stdout
+    assert "a replica" not in status.stdout and json.loads(cluster.run("status", "--json").stdout)["published"] is None
 
 
 def test_indexing_a_replica_is_refused(cluster: Cluster) -> None:
@@ -246,6 +252,9 @@ def test_indexing_a_replica_is_refused(cluster: Cluster) -> None:
     assert run.returncode == 1
     assert "is a replica" in run.stderr and "newsearch publish" in run.stderr
     assert os.readlink(replica / "current") == before
+    shown = newsearch("--index", str(replica), "status")
+    assert shown.returncode == 0 and re.search(r"^a replica: generation \d+ of build \S+ published here at \S+ from "
+                                               rf"\S+:{re.escape(str(cluster.primary))}$", shown.stdout, re.M)
 
 
 def test_alerts_go_to_the_indexing_node_only(cluster: Cluster) -> None:

@@ -168,6 +168,9 @@ def _article() -> dict:
 STATUS = _obj({"articles": _INT, "build": _STR, "generation": _INT, "built": _nullable("string"), "index": _STR,
                "last_run": _nullable("object", additionalProperties=True),
                "runs": _array({"type": "object", "additionalProperties": True}),
+               "published": _nullable("object", additionalProperties=True,
+                                      description="on a replica: the build, generation, time and origin of the "
+                                                  "last publish; null elsewhere"),
                "server_version": {"type": "string", "description": "newsearch's version"},
                "api_version": {"type": "string", "description": "this API's version (info.version)"}})
 ERROR = _obj({"error": _obj({

@@ -6,7 +6,7 @@ import functools
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from search.engine.params import API_VERSION
 from search.engine.snapshot import Snapshot
@@ -25,6 +25,7 @@ class Status(TypedDict):
     index: str  # the index folder
     last_run: RunReport | None
     runs: list[RunReport]  # the last reports, newest last
+    published: dict[str, Any] | None  # on a replica: {"build", "generation", "published", "from"}; None elsewhere
     server_version: str  # newsearch's own (`newsearch --version`)
     api_version: str  # the JSON API's (search.engine.params.API_VERSION, OpenAPI info.version)
 
@@ -48,8 +49,8 @@ def status(snap: Snapshot, store: IndexStore) -> Status:
     """The status of the snapshot being served."""
     runs = store.runs()
     return Status(articles=snap.searcher.doc_count(), **version(snap), index=str(store.root),
-                  last_run=runs[-1] if runs else None, runs=runs[-STATUS_RUNS:], server_version=server_version(),
-                  api_version=API_VERSION)
+                  last_run=runs[-1] if runs else None, runs=runs[-STATUS_RUNS:], published=store.published(),
+                  server_version=server_version(), api_version=API_VERSION)
 
 
 @functools.cache

@@ -34,9 +34,8 @@ from whoosh import index as whoosh_index
 
 from search.config import Settings
 from search.errors import IndexMissing, RunRefused
-from search.index.store import KEEP_RUNS, RUNS, IndexStore
+from search.index.store import KEEP_RUNS, PUBLISHED, RUNS, IndexStore
 
-PUBLISHED = "published.json"  # on a replica: {"build", "generation", "published", "from"}
 RELEASES = "releases"
 EXCLUDE = ("*_WRITELOCK", "*_LOCK", ".lock", ".runs.lock")  # Whoosh's and our lock files: the replica never writes
 TIMEOUT_S = 3600.0  # one destination's whole publish

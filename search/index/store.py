@@ -8,6 +8,7 @@
         quotes/                                the quote index: one record per quote (quote_fields.py)
       .lock                                    flock: one indexing job at a time, freed if the job dies
       runs.json                                the last KEEP_RUNS job reports (written under .runs.lock)
+      releases/, published.json                on a replica instead of builds/: what `newsearch publish` copied
 
 Incremental runs commit new generations into the current build; a full rebuild writes a new build beside it
 and swaps `current` only when complete, keeping the previous build for rollback, so readers never see a
@@ -43,6 +44,7 @@ MANIFEST = "manifest.json"
 VERSION = "schema.json"  # the fields a build was made with (fields.schema_version)
 QUOTES_DIR = "quotes"  # the build's quote index
 RUNS = "runs.json"
+PUBLISHED = "published.json"  # on a replica (publish.py): {"build", "generation", "published", "from"}
 KEEP_RUNS = 20
 
 
@@ -213,6 +215,15 @@ class IndexStore:
         except (OSError, ValueError):
             return []
         return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+
+    def published(self) -> dict[str, Any] | None:
+        """On a replica, what `newsearch publish` last made live here (build, generation, when, from where); None
+        on an indexing node, or when unreadable."""
+        try:
+            stamp = json.loads((self.root / PUBLISHED).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return stamp if isinstance(stamp, dict) else None
 
     def add_run(self, report: dict[str, Any]) -> None:
         """Append a job report, keeping the last KEEP_RUNS (under a lock of its own: a run refused because
