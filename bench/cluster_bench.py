@@ -19,7 +19,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpora import DATA, DEFAULT_WORK, reuters_jsonl  # noqa: E402
+from bench.slow_clients import free_port  # noqa: E402
 from search import Indexer, Settings  # noqa: E402
 
 DASK = Path(sys.executable).with_name("dask")
@@ -42,9 +42,7 @@ def dask_cluster(workers: int, daemon: bool = False) -> Iterator[tuple[str, subp
     the block ends: (the scheduler's address, its process). tests/test_cluster.py uses it too."""
     import distributed
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     opts = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True,
             "env": dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON=str(daemon))}

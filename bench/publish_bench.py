@@ -2,7 +2,7 @@
 incremental generation of Reuters, and requests/s through nginx (deploy/nginx-replicas.conf) with 1 and 2
 `newsearch serve` nodes on published replicas (wrk, loopback, one query mix).
 
-    python bench/publish_bench.py [--corpus /tmp/nb3/reuters] [--work /tmp/newsearch-publish] [--duration 15]
+    python bench/publish_bench.py [--corpus REUTERS_JSONL_FOLDER] [--work /tmp/newsearch-publish] [--duration 15]
 
 The corpus is a folder of Reuters JSONL files (bench/corpora.py, or /work/shared/data/reuters21578/SOURCE.md);
 all but the last two are indexed first, those two are the incremental run. One replica is a local path, the
@@ -17,15 +17,17 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
+from corpora import reuters_jsonl  # noqa: E402
+from load import run_wrk  # noqa: E402
 from slow_clients import NGINX, Proc, free_port, nginx_main, start, start_serve  # noqa: E402
 
 SHIPPED = REPO / "deploy" / "nginx-replicas.conf"
@@ -92,31 +94,20 @@ def index_run(primary: Path, corpus: Path, *flags: str) -> dict:
 
 
 def wrk(base: tuple[str, int], work: Path, duration: int) -> dict:
-    """requests/s of the query mix through base (wrk -t2 -c8), and its non-2xx and socket errors."""
-    script = work / "mix.lua"
-    paths = ",".join(json.dumps("/api/search?q=" + q.replace(" ", "+").replace('"', "%22")) for q in QUERIES)
-    script.write_text(f"local paths = {{{paths}}}\nlocal i = 0\n"
-                      "request = function() i = i + 1; return wrk.format('GET', paths[(i % #paths) + 1]) end\n")
-    run = subprocess.run(["wrk", "-t2", "-c8", f"-d{duration}s", "-s", str(script),
-                          f"http://{base[0]}:{base[1]}/"], capture_output=True, text=True, timeout=duration + 60)
-    text = run.stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    errors = re.search(r"Socket errors: (.*)", text)
-    latency = re.search(r"Latency\s+(\S+)", text)
-    return {"rps": float(rps.group(1)) if rps else None, "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-            "socket_errors": errors.group(1) if errors else "none",
-            "latency_avg": latency.group(1) if latency else None}
+    """The query mix through base with wrk -t2 -c8 (bench/load.py's run_wrk): requests/s, latency, errors."""
+    mix = [(q, "/api/search?" + urlencode({"q": q})) for q in QUERIES]
+    return run_wrk(f"http://{base[0]}:{base[1]}", mix, work, duration, connections=8, threads=2)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=Path("/tmp/nb3/reuters"))
+    ap.add_argument("--corpus", type=Path, default=None, help="Reuters JSONL files (default: bench/corpora.py's)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/newsearch-publish"))
     ap.add_argument("--duration", type=int, default=15, help="seconds of each wrk run")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
+    args.corpus = args.corpus or reuters_jsonl()
     corpus, primary = args.work / "corpus", args.work / "primary"
     corpus.mkdir(parents=True)
     files = sorted(args.corpus.glob("*.jsonl"))

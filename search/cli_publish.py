@@ -55,29 +55,22 @@ def publish(settings: Settings, dests: tuple[str, ...], as_json: bool, wait: flo
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False))
     else:
-        for line in publish_lines(results):
-            click.echo(line, err=line.startswith("  FAILED"))
+        show_results(results)
     sys.exit(1 if any(r["status"] == "failed" for r in results) else 0)
 
 
-def publish_lines(results: list[dict[str, Any]]) -> list[str]:
-    """One line per destination, as `newsearch publish` and `newsearch index` print them."""
-    out = []
+def show_results(results: list[dict[str, Any]]) -> None:
+    """One line per destination, as `newsearch publish` and `newsearch index` print them (failures on stderr)."""
+    from search.index.publish import describe
+
     for r in results:
-        if r["status"] == "ok":
-            out.append(f"published {r['release']} to {r['dest']} in {r['duration_s']:.1f}s: {r['files']} files, "
-                       f"{r['bytes']:,} bytes copied")
-        elif r["status"] == "current":
-            out.append(f"{r['dest']} already serves {r['release']}: nothing copied")
-        else:
-            out.append(f"  FAILED to publish {r['release']} to {r['dest']}: {r['error']}")
-    return out
+        failed = r["status"] == "failed"
+        click.echo(f"  {describe(r)}" if failed else describe(r), err=failed)
 
 
 def publish_exit(report: Any, as_json: bool) -> None:
     """After `newsearch index`: print the publish results (unless JSON), exit EXIT_PUBLISH_FAILED if one failed."""
     if not as_json:
-        for line in publish_lines(report.publish):
-            click.echo(line, err=line.startswith("  FAILED"))
+        show_results(report.publish)
     if any(r["status"] == "failed" for r in report.publish):
         sys.exit(EXIT_PUBLISH_FAILED)

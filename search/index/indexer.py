@@ -81,10 +81,10 @@ class Indexer:
                         excluded[e.key] = f"could not be added to the index ({e.reason}): not indexed"
                 # Still locked, so no commit changes the build being copied; the replicas' runs.json gets this
                 # run's report as of now (the root's gets it with the publish results, below).
-                if destinations(self.settings.publish):
+                if replicas := destinations(self.settings.publish):
                     report.finished, report.duration_s = now(), round(time.monotonic() - t0, 3)
-                    report.publish = [r.to_dict() for r in publish_all(
-                        self.settings, destinations(self.settings.publish), report.to_dict(limit=REPORT_LIST))]
+                    report.publish = [r.to_dict() for r in publish_all(self.settings, replicas,
+                                                                       report.to_dict(limit=REPORT_LIST))]
         except BaseException as e:
             report.status, report.error = outcome(e)
             if isinstance(e, OSError):
@@ -198,17 +198,17 @@ class Indexer:
             if key in excluded:
                 done += 1
                 yield failed(key, path, excluded[key])
-        budget = max(1024 * 1024 * 1024, 16 * self.settings.max_file_bytes)
-        if items and self.settings.cluster:  # read on a Dask cluster (cluster.py); the index is written here
+        s = self.settings
+        limits = {"memory_bytes": max(1024 * 1024 * 1024, 16 * s.max_file_bytes), "aliases_files": s.aliases_files,
+                  "dedup": bool(s.dedup)}
+        if not items:
+            results: Iterator[FileResult] = iter(())
+        elif s.cluster:  # read on a Dask cluster (cluster.py); the index is written here
             from search.index.cluster import read_cluster
 
-            results = read_cluster(items, self.settings.cluster, self.settings.max_file_bytes,
-                                   self.settings.file_timeout_s, memory_bytes=budget,
-                                   aliases_files=self.settings.aliases_files, dedup=bool(self.settings.dedup))
+            results = read_cluster(items, s.cluster, s.max_file_bytes, s.file_timeout_s, **limits)
         else:
-            results = read_all(items, self.settings.max_file_bytes, self.settings.file_timeout_s,
-                               max(1, self.workers), memory_bytes=budget, aliases_files=self.settings.aliases_files,
-                               dedup=bool(self.settings.dedup)) if items else iter(())
+            results = read_all(items, s.max_file_bytes, s.file_timeout_s, max(1, self.workers), **limits)
         try:
             for res in results:
                 if stop is not None and stop.is_set():

@@ -62,6 +62,17 @@ class PublishFailed(Exception):
     """One step of a publish failed: the replica stays on its last good release."""
 
 
+def describe(result: dict[str, Any]) -> str:
+    """One publish result (PublishResult.to_dict()) in a line, as `newsearch publish`, `newsearch index` and the
+    schedule's log say it; a failure's line starts with "FAILED"."""
+    if result["status"] == "ok":
+        return (f"published {result['release']} to {result['dest']} in {result['duration_s']:.1f}s: "
+                f"{result['files']} files, {result['bytes']:,} bytes copied")
+    if result["status"] == "current":
+        return f"{result['dest']} already serves {result['release']}: nothing copied"
+    return f"FAILED to publish {result['release']} to {result['dest']}: {result['error']}"
+
+
 def destinations(text: str) -> list[str]:
     """The destinations of Settings.publish (comma-separated), in order."""
     return [d.strip() for d in text.split(",") if d.strip()]

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from search.config import Settings
 from search.errors import IndexLocked, NewsearchError
 from search.index.indexer import Indexer, IndexReport
+from search.index.publish import describe
 from search.index.store import IndexStore
 
 log = logging.getLogger("newsearch.schedule")
@@ -91,12 +92,7 @@ class ReindexJob:
                  "(generation %s)", self.runs, report["duration_s"], report["added"], report["updated"],
                  report["deleted"], report["unchanged"], failed, report["articles"], report["generation"])
         for p in report.get("publish", []):  # a failed publish leaves that replica on its last release
-            if p["status"] == "failed":
-                log.error("run %d: publishing %s to %s failed: %s", self.runs, p["release"], p["dest"], p["error"])
-            else:
-                log.info("run %d: %s %s to %s (%d files, %d bytes copied)", self.runs,
-                         "published" if p["status"] == "ok" else "already current:", p["release"], p["dest"],
-                         p["files"], p["bytes"])
+            log.log(logging.ERROR if p["status"] == "failed" else logging.INFO, "run %d: %s", self.runs, describe(p))
         if self.on_report:
             self.on_report(report)
 
